@@ -1,0 +1,369 @@
+/*
+ * store_env.c — opening, recovering and closing the Berkeley DB
+ * environment, and the mapping of Berkeley DB errors to the domain.
+ *
+ * Several kinds of process share one environment: many short-lived
+ * responders (which mod_fcgid may kill at any moment), one daemon, the
+ * operator's tool. Two mechanisms keep a killed process from wedging the
+ * rest (DESIGN §2):
+ *  - DB_REGISTER|DB_RECOVER: each opener registers its pid; an opener that
+ *    finds a dead registrant runs recovery, and the live processes see
+ *    DB_RUNRECOVERY and reopen (store->panic, handled in store_txn.c);
+ *  - failchk: a process blocked on a lock held by a dead one times out,
+ *    runs failchk, which aborts the dead transaction and frees its locks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "store/store_int.h"
+
+static const char *const store_errstr[STORE_ERR_COUNT] = {
+	[STORE_OK] = "success",
+	[STORE_NOTFOUND] = "not found",
+	[STORE_EXISTS] = "already exists",
+	[STORE_STATE] = "not allowed in the current state",
+	[STORE_INVALID] = "invalid argument",
+	[STORE_TOOBIG] = "value too large",
+	[STORE_NOHUB] = "no such task hub",
+	[STORE_BUSY] = "store busy, try again",
+	[STORE_NOSPACE] = "no space left on the store's file system",
+	[STORE_IO] = "store I/O error",
+	[STORE_CORRUPT] = "stored record is corrupt",
+	[STORE_NOMEM] = "out of memory",
+	[STORE_VERSION] = "store schema is newer than this program",
+	[STORE_RETRY] = "transaction must be retried",
+};
+
+const char *
+store_strerror(enum store_err e)
+{
+	if ((unsigned)e >= STORE_ERR_COUNT)
+		return "unknown store error";
+	return store_errstr[e];
+}
+
+int
+store_durability_parse(const char *s)
+{
+	if (strcmp(s, "full") == 0)
+		return STORE_DURABLE_FULL;
+	if (strcmp(s, "write-nosync") == 0)
+		return STORE_DURABLE_WRITE_NOSYNC;
+	if (strcmp(s, "nosync") == 0)
+		return STORE_DURABLE_NOSYNC;
+	return -1;
+}
+
+void
+store_options_init(struct store_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->durability = STORE_DURABLE_FULL;
+	o->lock_timeout_ms = 500;
+	o->max_retries = 20;
+}
+
+enum store_err
+store_dberr(struct store *st, int ret)
+{
+	switch (ret) {
+	case 0:
+		return STORE_OK;
+	case DB_NOTFOUND:
+	case DB_KEYEMPTY:
+		return STORE_NOTFOUND;
+	case DB_KEYEXIST:
+		return STORE_EXISTS;
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED:
+		return STORE_RETRY;
+	case ENOSPC:
+		return STORE_NOSPACE;
+	case ENOMEM:
+		return STORE_NOMEM;
+	case DB_RUNRECOVERY:
+		/* The environment is panicked; every handle must be reopened. */
+		st->panic = 1;
+		return STORE_RETRY;
+	default:
+		return STORE_IO;
+	}
+}
+
+/*
+ * failchk asks whether the process behind a registered thread still lives.
+ * EPERM means it exists under another user (a responder running as the web
+ * server user while the daemon runs as another): alive, not dead.
+ */
+static int
+store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	(void)env;
+	(void)tid;
+	(void)flags;
+	if (kill(pid, 0) == 0)
+		return 1;
+	return errno == EPERM;
+}
+
+static void
+store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	log_warnx("berkeley db: %s", msg);
+}
+
+static void
+store_event(DB_ENV *env, u_int32_t event, void *info)
+{
+	struct store *st = env->app_private;
+
+	(void)info;
+	if (event == DB_EVENT_PANIC && st != NULL)
+		st->panic = 1;
+}
+
+/* Creates and configures an environment handle; each setting says why. */
+static int
+store_env_configure(struct store *st, DB_ENV **out)
+{
+	DB_ENV *env;
+	int ret;
+
+	if ((ret = db_env_create(&env, 0)) != 0)
+		return ret;
+	env->app_private = st;
+	env->set_errcall(env, store_errcall);
+	env->set_event_notify(env, store_event);
+	/* failchk needs to know the live threads of control and how to test one. */
+	if ((ret = env->set_isalive(env, store_isalive)) != 0)
+		goto fail;
+	if ((ret = env->set_thread_count(env, 4096)) != 0)
+		goto fail;
+	/* Detect deadlock cycles whenever a lock request blocks; the youngest
+	 * transaction loses and the retry wrapper runs it again. */
+	if ((ret = env->set_lk_detect(env, DB_LOCK_YOUNGEST)) != 0)
+		goto fail;
+	/* A waiter gives up after this long, so a lock left by a dead process
+	 * costs at most one timeout before failchk frees it. */
+	if ((ret = env->set_timeout(env, (db_timeout_t)st->opt.lock_timeout_ms * 1000, DB_SET_LOCK_TIMEOUT)) != 0)
+		goto fail;
+	/* Purges and scans lock many pages in one transaction. */
+	if ((ret = env->set_lk_max_locks(env, 200000)) != 0 || (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
+	    (ret = env->set_lk_max_lockers(env, 20000)) != 0)
+		goto fail;
+	if ((ret = env->set_cachesize(env, 0, st->opt.cache_bytes ? (u_int32_t)st->opt.cache_bytes : 8u << 20, 1)) !=
+	    0)
+		goto fail;
+	/* An in-memory log buffer large enough for a fan-out episode; files of
+	 * 10 MiB so that maintenance can remove them in useful steps. */
+	if ((ret = env->set_lg_bsize(env, 1u << 20)) != 0 || (ret = env->set_lg_max(env, 10u << 20)) != 0)
+		goto fail;
+	switch (st->opt.durability) {
+	case STORE_DURABLE_WRITE_NOSYNC:
+		ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+		break;
+	case STORE_DURABLE_NOSYNC:
+		ret = env->set_flags(env, DB_TXN_NOSYNC, 1);
+		break;
+	default:
+		ret = 0;
+	}
+	if (ret != 0)
+		goto fail;
+	*out = env;
+	return 0;
+fail:
+	env->close(env, 0);
+	return ret;
+}
+
+static enum store_err
+store_env_open(struct store *st)
+{
+	u_int32_t flags;
+	int ret, mode = st->opt.group_shared ? 0660 : 0600;
+	DB *cat = NULL;
+
+	if ((ret = store_env_configure(st, &st->env)) != 0)
+		return store_dberr(st, ret);
+	/* DB_REGISTER + DB_RECOVER: recover only when a registered process died
+	 * (or at creation). DB_FAILCHK: clean up dead threads at open too.
+	 * DB_CREATE is needed for the regions even when the files exist. */
+	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER | DB_RECOVER |
+	        DB_FAILCHK;
+	if ((ret = st->env->open(st->env, st->home, flags, mode)) != 0) {
+		log_warnx("cannot open environment %s: %s", st->home, db_strerror(ret));
+		goto fail;
+	}
+	if ((ret = db_create(&cat, st->env, 0)) != 0)
+		goto fail;
+	ret = cat->open(cat, NULL, "taskhub.db", "catalog", DB_BTREE,
+	                DB_AUTO_COMMIT | (st->opt.create ? DB_CREATE : 0), mode);
+	if (ret != 0) {
+		cat->close(cat, 0);
+		if (ret == ENOENT) {
+			log_warnx("%s is not a taskhub environment (run taskhubctl init)", st->home);
+			st->env->close(st->env, 0);
+			st->env = NULL;
+			return STORE_NOTFOUND;
+		}
+		goto fail;
+	}
+	st->catalog = cat;
+	st->panic = 0;
+	return STORE_OK;
+fail:
+	st->env->close(st->env, 0);
+	st->env = NULL;
+	return ret == ENOSPC ? STORE_NOSPACE : STORE_IO;
+}
+
+static void
+store_env_close(struct store *st)
+{
+	struct store_hub *h;
+
+	for (h = st->hubs; h != NULL; h = h->next)
+		store_hub_close_dbs(h);
+	if (st->catalog != NULL)
+		st->catalog->close(st->catalog, 0);
+	st->catalog = NULL;
+	if (st->env != NULL)
+		st->env->close(st->env, 0);
+	st->env = NULL;
+}
+
+enum store_err
+store_open(const char *home, const struct store_options *o, struct store **out)
+{
+	struct store *st;
+	enum store_err e;
+	struct stat sb;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->home = strdup(home)) == NULL) {
+		free(st);
+		return STORE_NOMEM;
+	}
+	if (o != NULL)
+		st->opt = *o;
+	else
+		store_options_init(&st->opt);
+	if (st->opt.max_retries == 0)
+		st->opt.max_retries = 1;
+	if (stat(home, &sb) == -1) {
+		if (errno != ENOENT || !st->opt.create) {
+			log_warn("%s", home);
+			e = STORE_NOTFOUND;
+			goto fail;
+		}
+		/* setgid directory: files inherit the shared group (DESIGN: 2770). */
+		if (mkdir(home, st->opt.group_shared ? 02770 : 0700) == -1) {
+			log_warn("mkdir %s", home);
+			e = STORE_IO;
+			goto fail;
+		}
+		if (st->opt.group_shared)
+			chmod(home, 02770);
+	}
+	if ((e = store_env_open(st)) != STORE_OK)
+		goto fail;
+	*out = st;
+	return STORE_OK;
+fail:
+	free(st->home);
+	free(st);
+	return e;
+}
+
+void
+store_close(struct store *st)
+{
+	struct store_hub *h, *next;
+
+	if (st == NULL)
+		return;
+	store_env_close(st);
+	for (h = st->hubs; h != NULL; h = next) {
+		next = h->next;
+		free(h);
+	}
+	free(st->home);
+	free(st);
+}
+
+const char *
+store_home(const struct store *st)
+{
+	return st->home;
+}
+
+/*
+ * Called before a transaction when the environment panicked (another process
+ * ran recovery, or failchk found a dead process inside Berkeley DB): close
+ * every handle and open again, which runs recovery if still needed. Hub
+ * structs stay where they are, so callers' pointers remain valid.
+ */
+enum store_err
+store_reopen(struct store *st)
+{
+	struct store_hub *h;
+	enum store_err e;
+	DB_TXN *txn;
+	int ret;
+
+	log_warnx("environment %s needs recovery; reopening", st->home);
+	store_env_close(st);
+	if ((e = store_env_open(st)) != STORE_OK)
+		return e;
+	for (h = st->hubs; h != NULL; h = h->next) {
+		if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+			return store_dberr(st, ret);
+		e = store_hub_open_dbs(st, h, txn, 0);
+		if (e == STORE_OK)
+			ret = txn->commit(txn, 0);
+		else
+			txn->abort(txn);
+		if (e != STORE_OK)
+			return e;
+		if (ret != 0)
+			return store_dberr(st, ret);
+	}
+	return STORE_OK;
+}
+
+/* Frees the locks and aborts the transactions of dead processes. */
+int
+store_failchk(struct store *st)
+{
+	int ret = st->env->failchk(st->env, 0);
+
+	if (ret == DB_RUNRECOVERY)
+		st->panic = 1;
+	return ret;
+}
+
+enum store_err
+store_maintain(struct store *st)
+{
+	int ret;
+
+	if (st->panic && store_reopen(st) != STORE_OK)
+		return STORE_IO;
+	/* Checkpoint when a megabyte of log has accumulated or a minute passed. */
+	if ((ret = st->env->txn_checkpoint(st->env, 1024, 1, 0)) != 0)
+		return store_dberr(st, ret);
+	/* Remove log files no longer needed for normal recovery. */
+	if ((ret = st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE)) != 0)
+		return store_dberr(st, ret);
+	return STORE_OK;
+}

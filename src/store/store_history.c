@@ -1,0 +1,302 @@
+/*
+ * store_history.c — the history of an instance's current execution and its
+ * inbox of events not yet applied. Both are ranges [id‖0, id‖1) of their
+ * databases, so an instance's records are read and deleted with one cursor.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ids.h"
+#include "store/store_int.h"
+
+void
+store_event_clear(struct store_event *e)
+{
+	free(e->name);
+	free(e->version);
+	free(e->instance_id);
+	free(e->execution_id);
+	free(e->data);
+	free(e->detail);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+store_event_free_array(struct store_event *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_event_clear(&v[i]);
+	free(v);
+}
+
+static int
+event_ok(const struct store_event *ev)
+{
+	const char *s[] = {ev->name, ev->version, ev->instance_id, ev->execution_id, ev->data, ev->detail};
+	size_t i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (s[i] != NULL && strlen(s[i]) > STORE_MAX_PAYLOAD)
+			return 0;
+	return ev->type >= 0 && ev->type <= 0xffff;
+}
+
+static enum store_err
+event_put(struct store_txn *tx, DB *db, const struct store_key *key, const struct store_event *ev, u_int32_t flags)
+{
+	DBT k, d;
+	enum store_err e;
+
+	codec_buf_reset(&tx->buf);
+	if ((e = codec_event_encode(ev, &tx->buf)) != STORE_OK)
+		return e;
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = (void *)key->b;
+	k.size = (u_int32_t)key->len;
+	d.data = tx->buf.p;
+	d.size = (u_int32_t)tx->buf.len;
+	return store_dberr(tx->st, db->put(db, tx->txn, &k, &d, flags));
+}
+
+/*
+ * Walks the range [id‖0, id‖1) of db: decodes each record into a growing
+ * array when out != NULL, deletes it when del, counts it always.
+ */
+static enum store_err
+range_walk(struct store_txn *tx, DB *db, const char *id, size_t skip_bytes, uint64_t from, size_t max,
+           struct store_event **out, size_t *n, int del, uint64_t *last)
+{
+	struct store_key start;
+	struct store_event *v = NULL;
+	size_t cnt = 0, cap = 0, plen = strlen(id) + 1;
+	enum store_err e = STORE_OK;
+	DBC *c;
+	DBT k, d;
+	int ret;
+	u_int32_t op = DB_SET_RANGE;
+
+	if (skip_bytes == 4)
+		key_history(&start, id, (uint32_t)from);
+	else
+		key_inbox(&start, id, from);
+	if ((ret = db->cursor(db, tx->txn, &c, 0)) != 0)
+		return store_dberr(tx->st, ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = start.b;
+	k.size = (u_int32_t)start.len;
+	if (out == NULL) {
+		d.flags = DB_DBT_PARTIAL; /* only counting or deleting */
+		d.dlen = 0;
+	}
+	while (cnt < max && (ret = c->get(c, &k, &d, op | (del ? DB_RMW : 0))) == 0) {
+		op = DB_NEXT;
+		if (k.size != plen + skip_bytes || memcmp(k.data, start.b, plen) != 0)
+			break;
+		if (last != NULL)
+			*last = skip_bytes == 4 ? codec_get32((unsigned char *)k.data + plen)
+			                        : codec_get64((unsigned char *)k.data + plen);
+		if (out != NULL) {
+			if (cnt == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct store_event *nv = realloc(v, ncap * sizeof(*nv));
+
+				if (nv == NULL) {
+					e = STORE_NOMEM;
+					break;
+				}
+				v = nv;
+				cap = ncap;
+			}
+			memset(&v[cnt], 0, sizeof(v[cnt]));
+			if ((e = codec_event_decode(d.data, d.size, &v[cnt])) != STORE_OK)
+				break;
+		}
+		cnt++;
+		if (del && (ret = c->del(c, 0)) != 0)
+			break;
+	}
+	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
+		e = store_dberr(tx->st, ret);
+	c->close(c);
+	if (e != STORE_OK) {
+		store_event_free_array(v, out != NULL ? cnt : 0);
+		return e;
+	}
+	if (out != NULL)
+		*out = v;
+	else
+		free(v);
+	if (n != NULL)
+		*n = cnt;
+	return STORE_OK;
+}
+
+enum store_err
+store_history_append(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t first_seq,
+                     const struct store_event *ev, size_t n)
+{
+	struct store_key key;
+	enum store_err e;
+	size_t i;
+
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	for (i = 0; i < n; i++)
+		if (!event_ok(&ev[i]))
+			return STORE_TOOBIG;
+	for (i = 0; i < n; i++) {
+		key_history(&key, id, first_seq + (uint32_t)i);
+		/* DB_NOOVERWRITE: a replayed episode can never duplicate history. */
+		if ((e = event_put(tx, h->history, &key, &ev[i], DB_NOOVERWRITE)) != STORE_OK)
+			return e;
+	}
+	return STORE_OK;
+}
+
+enum store_err
+store_history_read(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t from_seq, size_t max,
+                   struct store_event **out, size_t *n, uint32_t *next_seq)
+{
+	uint64_t last = 0;
+	size_t got = 0;
+	enum store_err e;
+
+	*out = NULL;
+	*n = 0;
+	*next_seq = 0;
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	if (max == 0)
+		return STORE_INVALID;
+	/* Read one more than asked to learn whether the history goes on. */
+	if ((e = range_walk(tx, h->history, id, 4, from_seq, max + 1, out, &got, 0, &last)) != STORE_OK)
+		return e;
+	if (got > max) {
+		store_event_clear(&(*out)[max]);
+		got = max;
+		*next_seq = (uint32_t)last;
+	}
+	*n = got;
+	return STORE_OK;
+}
+
+enum store_err
+store_history_length(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t *len)
+{
+	struct store_key key;
+	DBC *c;
+	DBT k, d;
+	int ret;
+	size_t plen = strlen(id) + 1;
+
+	*len = 0;
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	/* The last record of the range is just before id‖1. */
+	key_prefix1(&key, id);
+	if ((ret = h->history->cursor(h->history, tx->txn, &c, 0)) != 0)
+		return store_dberr(tx->st, ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = key.b;
+	k.size = (u_int32_t)key.len;
+	d.flags = DB_DBT_PARTIAL;
+	ret = c->get(c, &k, &d, DB_SET_RANGE);
+	if (ret == 0)
+		ret = c->get(c, &k, &d, DB_PREV);
+	else if (ret == DB_NOTFOUND)
+		ret = c->get(c, &k, &d, DB_LAST);
+	if (ret == 0 && k.size == plen + 4 && memcmp(k.data, id, plen - 1) == 0 &&
+	    ((unsigned char *)k.data)[plen - 1] == 0)
+		*len = codec_get32((unsigned char *)k.data + plen) + 1;
+	c->close(c);
+	return ret == 0 || ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
+}
+
+enum store_err
+store_history_delete(struct store_txn *tx, struct store_hub *h, const char *id)
+{
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	return range_walk(tx, h->history, id, 4, 0, SIZE_MAX, NULL, NULL, 1, NULL);
+}
+
+/* ---- inbox ------------------------------------------------------------- */
+
+enum store_err
+store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id, const struct store_event *ev,
+                   int64_t now)
+{
+	struct store_key key;
+	DBC *c;
+	DBT k, d;
+	uint64_t seq = 1;
+	size_t plen = strlen(id) + 1;
+	int ret, was_empty = 1;
+	enum store_err e;
+
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	if (!event_ok(ev))
+		return STORE_TOOBIG;
+	/* Find the instance's last inbox record: its successor is the new seq.
+	 * The write lock on that page orders concurrent appenders. */
+	key_prefix1(&key, id);
+	if ((ret = h->inbox->cursor(h->inbox, tx->txn, &c, 0)) != 0)
+		return store_dberr(tx->st, ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = key.b;
+	k.size = (u_int32_t)key.len;
+	d.flags = DB_DBT_PARTIAL;
+	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_RMW);
+	if (ret == 0)
+		ret = c->get(c, &k, &d, DB_PREV | DB_RMW);
+	else if (ret == DB_NOTFOUND)
+		ret = c->get(c, &k, &d, DB_LAST | DB_RMW);
+	if (ret == 0 && k.size == plen + 8 && memcmp(k.data, id, plen - 1) == 0 &&
+	    ((unsigned char *)k.data)[plen - 1] == 0) {
+		seq = codec_get64((unsigned char *)k.data + plen) + 1;
+		was_empty = 0;
+	}
+	c->close(c);
+	if (ret != 0 && ret != DB_NOTFOUND)
+		return store_dberr(tx->st, ret);
+	key_inbox(&key, id, seq);
+	if ((e = event_put(tx, h->inbox, &key, ev, DB_NOOVERWRITE)) != STORE_OK)
+		return e;
+	if (was_empty)
+		return store_ready_put(tx, h, id, now);
+	return STORE_OK;
+}
+
+enum store_err
+store_inbox_take(struct store_txn *tx, struct store_hub *h, const char *id, int consume, struct store_event **out,
+                 size_t *n)
+{
+	enum store_err e;
+
+	*out = NULL;
+	*n = 0;
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	if ((e = range_walk(tx, h->inbox, id, 8, 0, SIZE_MAX, out, n, consume, NULL)) != STORE_OK)
+		return e;
+	if (consume) {
+		e = store_ready_del(tx, h, id);
+		if (e == STORE_NOTFOUND)
+			e = STORE_OK;
+	}
+	if (e != STORE_OK) {
+		store_event_free_array(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return e;
+}

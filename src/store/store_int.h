@@ -1,0 +1,104 @@
+/*
+ * store_int.h — what the files of src/store share: the handles behind the
+ * opaque types of store.h, key layouts, and the Berkeley DB error mapping.
+ * Never included outside src/store/ (and the store's own tests).
+ */
+#ifndef TH_STORE_INT_H
+#define TH_STORE_INT_H
+
+#include <db.h>
+
+#include "store/store.h"
+#include "store/store_codec.h"
+
+/* A record (value) may hold a few payloads; this bounds one encoding. */
+#define STORE_MAX_RECORD (4 * STORE_MAX_PAYLOAD + 65536)
+
+struct store_hub {
+	struct store *st;
+	char name[64];   /* as created */
+	char file[80];   /* hub_<lowercase name>.db */
+	DB *instances;   /* instanceId -> instance record */
+	DB *idx_created; /* secondary: be64(created) ‖ instanceId */
+	DB *idx_status;  /* secondary: status ‖ be64(created) ‖ instanceId */
+	DB *history;     /* instanceId ‖ 0 ‖ be32(seq) -> event */
+	DB *inbox;       /* instanceId ‖ 0 ‖ be64(seq) -> event */
+	DB *ready;       /* instanceId -> ready time */
+	DB *ready_time;  /* secondary: be64(ready time) ‖ instanceId */
+	DB *tasks;       /* be64(seq) -> activity task */
+	DB *timers;      /* be64(fireAt) ‖ instanceId ‖ 0 ‖ be32(timerId) -> event */
+	DB *functions;   /* kind ‖ lowercase name -> function */
+	DB *entities;    /* lowercase name ‖ 0 ‖ key -> entity */
+	DB *meta;        /* name -> value (schema version) */
+	struct store_hub *next;
+};
+
+struct store {
+	DB_ENV *env;
+	char *home;
+	struct store_options opt;
+	DB *catalog; /* the environment's list of hubs: lowercase name -> created time */
+	struct store_hub *hubs;
+	int panic; /* Berkeley DB said DB_RUNRECOVERY: reopen before the next transaction */
+};
+
+struct store_txn {
+	struct store *st;
+	DB_TXN *txn;
+	unsigned flags;
+	struct codec_buf buf; /* scratch encoding buffer, reused by verbs */
+};
+
+/* Maps a Berkeley DB return to the domain: deadlock and lock timeout become
+ * STORE_RETRY, DB_RUNRECOVERY marks the store for reopening. */
+enum store_err store_dberr(struct store *st, int ret);
+
+/* After a panic: close every handle and open again (store_env.c). */
+enum store_err store_reopen(struct store *st);
+/* Abort the transactions and free the locks of dead processes. */
+int store_failchk(struct store *st);
+
+/* Opens or creates the databases of one hub inside txn. */
+enum store_err store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN *txn, int create);
+void store_hub_close_dbs(struct store_hub *h);
+
+/* ---- keys (store_key.c) -------------------------------------------------- */
+
+/* A key buffer: big enough for any key (ID 256 + name 256 + integers). */
+#define KEY_MAX 1100
+struct store_key {
+	unsigned char b[KEY_MAX];
+	size_t len;
+};
+/* id ‖ 0 ‖ be32(seq) */
+void key_history(struct store_key *k, const char *id, uint32_t seq);
+/* id ‖ 0 ‖ be64(seq) */
+void key_inbox(struct store_key *k, const char *id, uint64_t seq);
+/* id ‖ 0: the start of an instance's range in history and inbox */
+void key_prefix0(struct store_key *k, const char *id);
+/* id ‖ 1: just past an instance's range */
+void key_prefix1(struct store_key *k, const char *id);
+/* be64(fireAt) ‖ id ‖ 0 ‖ be32(timerId) */
+void key_timer(struct store_key *k, int64_t fire_at, const char *id, int32_t timer_id);
+/* kind ‖ lowercase(name) */
+void key_function(struct store_key *k, int kind, const char *name);
+/* lowercase(name) ‖ 0 ‖ key */
+void key_entity(struct store_key *k, const char *name, const char *ekey);
+void key_u64(struct store_key *k, uint64_t v);
+/* Lower-cases ASCII letters (names are case-insensitive as in Durable Functions). */
+void key_lower(char *dst, const char *src, size_t cap);
+
+/* Continuation tokens: opaque base64url of a kind byte, a key and a check
+ * value. token_make returns a malloc'd string (NULL on ENOMEM). */
+enum token_kind {
+	TOKEN_CREATED = 1, /* instances by idx_created */
+	TOKEN_STATUS = 2,  /* instances by idx_status */
+	TOKEN_PREFIX = 3,  /* instances by ID */
+	TOKEN_ENTITY = 4,  /* entities by name ‖ key */
+};
+char *token_make(int kind, const void *key, size_t len);
+/* Decodes tok into key (cap KEY_MAX); STORE_INVALID if malformed, tampered
+ * with, or of another kind. */
+enum store_err token_parse(const char *tok, int kind, struct store_key *key);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * store_txn.c — the one transaction wrapper. Every state change in taskhub
+ * runs through store_txn_run(): begin, run the body, commit; on deadlock or
+ * lock timeout abort first, then run the body again, a bounded number of
+ * times (the Berkeley DB txn_guide pattern), and report STORE_BUSY past
+ * that bound.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "store/store_int.h"
+
+/* Short randomised pause so that two losers of a deadlock do not collide
+ * again in lockstep. Grows with the attempt number, capped at ~20 ms. */
+static void
+store_txn_backoff(unsigned attempt)
+{
+	struct timespec ts;
+	unsigned us = 100u << (attempt < 8 ? attempt : 8);
+
+	if (us > 20000)
+		us = 20000;
+	us = us / 2 + (unsigned)(rand() % (int)(us / 2 + 1));
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)us * 1000;
+	nanosleep(&ts, NULL);
+}
+
+enum store_err
+store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
+{
+	struct store_txn tx;
+	enum store_err e = STORE_BUSY;
+	unsigned attempt;
+	int ret;
+
+	tx.st = st;
+	tx.flags = flags;
+	codec_buf_init(&tx.buf, STORE_MAX_RECORD);
+	for (attempt = 0; attempt < st->opt.max_retries; attempt++) {
+		if (st->panic && (e = store_reopen(st)) != STORE_OK)
+			break;
+		/* Read-only bodies run at degree 2 so long scans do not hold read
+		 * locks that would stall writers. */
+		ret = st->env->txn_begin(st->env, NULL, &tx.txn, (flags & STORE_TXN_READONLY) ? DB_READ_COMMITTED : 0);
+		if (ret != 0) {
+			e = store_dberr(st, ret);
+			if (e == STORE_RETRY)
+				continue;
+			break;
+		}
+		e = fn(&tx, arg);
+		if (e == STORE_OK) {
+			ret = tx.txn->commit(tx.txn, 0);
+			e = store_dberr(st, ret);
+			if (e != STORE_RETRY)
+				break;
+			/* A failed commit has already ended the transaction. */
+		} else {
+			tx.txn->abort(tx.txn);
+			if (e != STORE_RETRY)
+				break;
+		}
+		/* Deadlock, lock timeout or panic. A timeout may mean the lock
+		 * holder is dead: failchk aborts its transaction and frees it. */
+		if (!st->panic)
+			store_failchk(st);
+		store_txn_backoff(attempt);
+		e = STORE_BUSY;
+	}
+	if (e == STORE_RETRY)
+		e = STORE_BUSY;
+	codec_buf_free(&tx.buf);
+	return e;
+}
