@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -121,6 +122,15 @@ store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	log_warnx("berkeley db: %s", msg);
 }
 
+/* Informational messages (failchk's "Freeing read locks ...") would go to
+ * stdout, which in the responder is the HTTP response: log them instead. */
+static void
+store_msgcall(const DB_ENV *env, const char *msg)
+{
+	(void)env;
+	log_info("berkeley db: %s", msg);
+}
+
 static void
 store_event(DB_ENV *env, u_int32_t event, void *info)
 {
@@ -142,6 +152,7 @@ store_env_configure(struct store *st, DB_ENV **out)
 		return ret;
 	env->app_private = st;
 	env->set_errcall(env, store_errcall);
+	env->set_msgcall(env, store_msgcall);
 	env->set_event_notify(env, store_event);
 	/* failchk needs to know the live threads of control and how to test one. */
 	if ((ret = env->set_isalive(env, store_isalive)) != 0)
@@ -186,6 +197,99 @@ fail:
 	return ret;
 }
 
+/*
+ * The watchdog thread: expire lock waits that passed the lock timeout.
+ * Any live process's watchdog wakes every waiter of the environment, and
+ * the waiter's retry then runs failchk to free a dead holder's locks.
+ */
+static void *
+store_detector_main(void *arg)
+{
+	struct store *st = arg;
+	struct timespec ts;
+	long step_ms = st->opt.lock_timeout_ms / 4;
+
+	if (step_ms < 10)
+		step_ms = 10;
+	pthread_mutex_lock(&st->detector_mu);
+	while (!st->detector_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (step_ms % 1000) * 1000000L;
+		ts.tv_sec += step_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&st->detector_cv, &st->detector_mu, &ts);
+		if (st->detector_stop)
+			break;
+		pthread_mutex_unlock(&st->detector_mu);
+		(void)st->detector_env->lock_detect(st->detector_env, 0, DB_LOCK_EXPIRE, NULL);
+		pthread_mutex_lock(&st->detector_mu);
+	}
+	pthread_mutex_unlock(&st->detector_mu);
+	return NULL;
+}
+
+static int
+store_detector_start(struct store *st)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	DB_ENV *denv;
+	int rc;
+
+	/* A handle of its own, so the main handles need not be free-threaded
+	 * (DB_THREAD would force allocation flags on every DBT). It joins the
+	 * environment without DB_REGISTER: one registration per process. */
+	if (db_env_create(&denv, 0) != 0)
+		return -1;
+	denv->set_errcall(denv, store_errcall);
+	denv->set_msgcall(denv, store_msgcall);
+	denv->set_isalive(denv, store_isalive);
+	denv->set_thread_count(denv, 4096);
+	if (denv->open(denv, st->home, DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN, 0) != 0) {
+		denv->close(denv, 0);
+		return -1;
+	}
+	st->detector_env = denv;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&st->detector_mu, NULL);
+	pthread_cond_init(&st->detector_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	st->detector_stop = 0;
+	/* Signals stay with the main thread (the daemon's self-pipe, SIGTERM
+	 * handling in the responder). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&st->detector, NULL, store_detector_main, st);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&st->detector_cv);
+		pthread_mutex_destroy(&st->detector_mu);
+		denv->close(denv, 0);
+		st->detector_env = NULL;
+		return -1;
+	}
+	st->detector_running = 1;
+	return 0;
+}
+
+static void
+store_detector_stop(struct store *st)
+{
+	if (!st->detector_running)
+		return;
+	pthread_mutex_lock(&st->detector_mu);
+	st->detector_stop = 1;
+	pthread_cond_signal(&st->detector_cv);
+	pthread_mutex_unlock(&st->detector_mu);
+	pthread_join(st->detector, NULL);
+	pthread_cond_destroy(&st->detector_cv);
+	pthread_mutex_destroy(&st->detector_mu);
+	st->detector_env->close(st->detector_env, 0);
+	st->detector_env = NULL;
+	st->detector_running = 0;
+}
+
 static enum store_err
 store_env_open(struct store *st)
 {
@@ -220,6 +324,13 @@ store_env_open(struct store *st)
 	}
 	st->catalog = cat;
 	st->panic = 0;
+	if (store_detector_start(st) == -1) {
+		log_warnx("cannot start the lock watchdog thread");
+		st->catalog->close(st->catalog, 0);
+		st->catalog = NULL;
+		ret = ENOMEM;
+		goto fail;
+	}
 	return STORE_OK;
 fail:
 	st->env->close(st->env, 0);
@@ -232,6 +343,7 @@ store_env_close(struct store *st)
 {
 	struct store_hub *h;
 
+	store_detector_stop(st);
 	for (h = st->hubs; h != NULL; h = h->next)
 		store_hub_close_dbs(h);
 	if (st->catalog != NULL)

@@ -199,9 +199,12 @@ hub_create_txn(struct store_txn *tx, void *arg)
 	memset(&d, 0, sizeof(d));
 	k.data = low;
 	k.size = (u_int32_t)strlen(low);
+	/* The value: creation time, then the name as the user spelled it. */
 	codec_buf_reset(&tx->buf);
 	if ((e = codec_time_encode(a->now, &tx->buf)) != STORE_OK)
 		return e;
+	if (codec_buf_put(&tx->buf, a->h->name, strlen(a->h->name)) == -1)
+		return STORE_NOMEM;
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
 	ret = st->catalog->put(st->catalog, tx->txn, &k, &d, DB_NOOVERWRITE);
@@ -369,7 +372,9 @@ hub_list_txn(struct store_txn *tx, void *arg)
 		char **nv = realloc(a->v, (a->n + 1) * sizeof(*nv));
 		char *s;
 
-		if (nv == NULL || (s = strndup(k.data, k.size)) == NULL) {
+		/* The name as created follows the 9-byte time; else the key. */
+		if (nv == NULL || (s = d.size > 9 ? strndup((char *)d.data + 9, d.size - 9) : strndup(k.data, k.size)) ==
+		                      NULL) {
 			if (nv != NULL)
 				a->v = nv;
 			e = STORE_NOMEM;

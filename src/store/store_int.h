@@ -7,6 +7,7 @@
 #define TH_STORE_INT_H
 
 #include <db.h>
+#include <pthread.h>
 
 #include "store/store.h"
 #include "store/store_codec.h"
@@ -37,9 +38,18 @@ struct store {
 	DB_ENV *env;
 	char *home;
 	struct store_options opt;
-	DB *catalog; /* the environment's list of hubs: lowercase name -> created time */
+	DB *catalog; /* the hubs: lowercase name -> created time ‖ name as created */
 	struct store_hub *hubs;
 	int panic; /* Berkeley DB said DB_RUNRECOVERY: reopen before the next transaction */
+	/* The lock-timeout watchdog (store_env.c): Berkeley DB only checks
+	 * lock timeouts when its deadlock detector runs, so each process runs
+	 * it periodically; otherwise a waiter blocked on a dead process's lock
+	 * would sleep forever. */
+	pthread_t detector;
+	DB_ENV *detector_env; /* the watchdog's own handle (joined, not registered) */
+	pthread_mutex_t detector_mu;
+	pthread_cond_t detector_cv;
+	int detector_running, detector_stop;
 };
 
 struct store_txn {
