@@ -42,7 +42,7 @@ struct ctl {
 	const char *home_arg;      /* -H, or NULL */
 	const char *hub_arg;       /* -h, or NULL */
 	int durability;            /* -d parsed, or -1 to use the configuration's */
-	int conf_loaded;
+	int conf_loaded;           /* ctl_config() has run */
 	struct conf conf;          /* after ctl_config(): the file with -H/-h applied */
 	struct store_options opt;  /* after ctl_config() */
 	struct store *st;          /* after ctl_open(); closed by main */

@@ -34,6 +34,7 @@ env_share(struct ctl *c, const char *group)
 {
 	const char *home = c->conf.home;
 	struct group *gr;
+	struct stat sb;
 
 	if ((gr = getgrnam(group)) == NULL) {
 		log_warnx("unknown group '%s'", group);
@@ -43,13 +44,21 @@ env_share(struct ctl *c, const char *group)
 		log_warn("mkdir %s", home);
 		return CTL_EXIT_FAIL;
 	}
-	if (chown(home, (uid_t)-1, gr->gr_gid) == -1) {
-		log_warn("chgrp %s %s", group, home);
+	if (stat(home, &sb) == -1) {
+		log_warn("%s", home);
 		return CTL_EXIT_FAIL;
 	}
-	/* After the chown, which may clear the setgid bit; mkdir's mode was
-	 * also cut by the umask. */
-	if (chmod(home, 02770) == -1) {
+	/* Change only what is missing: running init again as another member
+	 * of the group (not the owner) must not fail on a ready directory. */
+	if (sb.st_gid != gr->gr_gid) {
+		if (chown(home, (uid_t)-1, gr->gr_gid) == -1) {
+			log_warn("chgrp %s %s", group, home);
+			return CTL_EXIT_FAIL;
+		}
+		sb.st_mode &= ~(mode_t)S_ISGID; /* chown may have cleared it */
+	}
+	/* mkdir's mode was cut by the umask. */
+	if ((sb.st_mode & 02070) != 02070 && chmod(home, (sb.st_mode & 07777) | 02770) == -1) {
 		log_warn("chmod %s", home);
 		return CTL_EXIT_FAIL;
 	}
@@ -73,6 +82,12 @@ ctl_env_init(struct ctl *c, int argc, char **argv)
 	}
 	if ((rc = ctl_config(c)) != CTL_EXIT_OK)
 		return rc;
+	/* Checked here too so that a bad name creates no environment. */
+	if (!ids_hub_valid(c->conf.hub)) {
+		log_warnx("invalid task hub name '%s' (a letter, then letters and digits, %d to %d in all)",
+		          c->conf.hub, IDS_HUB_MIN, IDS_HUB_MAX);
+		return CTL_EXIT_FAIL;
+	}
 	if (group == NULL && c->conf.group[0] != '\0')
 		group = c->conf.group;
 	if (group != NULL && (rc = env_share(c, group)) != CTL_EXIT_OK)
@@ -104,8 +119,7 @@ ctl_env_hubs(struct ctl *c, int argc, char **argv)
 	enum store_err e;
 	int rc;
 
-	if ((rc = ctl_args(c, argc, argv, env_no_opts, NULL, 0)) != CTL_EXIT_OK ||
-	    (rc = ctl_open(c, 0)) != CTL_EXIT_OK)
+	if ((rc = ctl_args(c, argc, argv, env_no_opts, NULL, 0)) != CTL_EXIT_OK || (rc = ctl_open(c, 0)) != CTL_EXIT_OK)
 		return rc;
 	if ((e = store_hub_list(c->st, &names, &n)) != STORE_OK)
 		return ctl_fail(e, "list hubs of %s", c->conf.home);
@@ -308,8 +322,8 @@ ctl_env_stats(struct ctl *c, int argc, char **argv)
 	enum store_err e;
 	int rc;
 
-	if ((rc = ctl_args(c, argc, argv, opts, NULL, 0)) != CTL_EXIT_OK ||
-	    (rc = ctl_open(c, 0)) != CTL_EXIT_OK || (rc = env_hub_names(c, &names, &n)) != CTL_EXIT_OK)
+	if ((rc = ctl_args(c, argc, argv, opts, NULL, 0)) != CTL_EXIT_OK || (rc = ctl_open(c, 0)) != CTL_EXIT_OK ||
+	    (rc = env_hub_names(c, &names, &n)) != CTL_EXIT_OK)
 		return rc;
 	/* Gather everything first: a failure half-way must not leave half a
 	 * JSON document on stdout. */
@@ -348,8 +362,7 @@ ctl_env_maintain(struct ctl *c, int argc, char **argv)
 	enum store_err e;
 	int rc;
 
-	if ((rc = ctl_args(c, argc, argv, env_no_opts, NULL, 0)) != CTL_EXIT_OK ||
-	    (rc = ctl_open(c, 0)) != CTL_EXIT_OK)
+	if ((rc = ctl_args(c, argc, argv, env_no_opts, NULL, 0)) != CTL_EXIT_OK || (rc = ctl_open(c, 0)) != CTL_EXIT_OK)
 		return rc;
 	if ((e = store_maintain(c->st)) != STORE_OK)
 		return ctl_fail(e, "maintain %s", c->conf.home);

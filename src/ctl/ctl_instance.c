@@ -568,7 +568,8 @@ ctl_instance_purge_all(struct ctl *c, int argc, char **argv)
 		return rc;
 	do {
 		if ((e = store_purge_batch(c->st, h, &f, INST_PURGE_BATCH, &deleted, &more)) != STORE_OK) {
-			rc = ctl_fail(e, "purge-all in hub %s (after %llu purged)", c->conf.hub, (unsigned long long)total);
+			rc = ctl_fail(e, "purge-all in hub %s (after %llu purged)", c->conf.hub,
+			              (unsigned long long)total);
 			break;
 		}
 		total += deleted;

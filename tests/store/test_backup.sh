@@ -10,6 +10,7 @@
 
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-.}
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$top_srcdir/tests/lib.sh"
 
 CTL=$top_builddir/taskhubctl
@@ -182,6 +183,20 @@ for cmd in init hubs hub-create hub-delete check stats maintain backup restore s
 	grep -Eq "^  $cmd( |\$)" "$TAP_OUT" || echo "$cmd" >>"$TAP_TMP/help.missing"
 done
 is "$(cat "$TAP_TMP/help.missing" 2>/dev/null)" "" "help shows every command"
+
+run 1 "init with an invalid hub name fails" ctl -H "$TAP_TMP/badhub" -h 9lives init
+[ ! -e "$TAP_TMP/badhub" ]
+tap_result $? "and creates no environment"
+
+# ---- a group-shared environment ---------------------------------------------------
+
+group=$(id -gn)
+run 0 "init --group $group" ctl -H "$TAP_TMP/shared" init --group "$group"
+is "$(find "$TAP_TMP/shared" -prune -perm 2770)" "$TAP_TMP/shared" "the directory is mode 2770: setgid, group-writable"
+is "$(find "$TAP_TMP/shared" -type f ! -perm -0660 | head -3)" "" "its files are group-readable and -writable"
+run 0 "init --group again" ctl -H "$TAP_TMP/shared" init --group "$group"
+run 1 "init --group of an unknown group fails" ctl -H "$TAP_TMP/nogroup" init --group no-such-group-xyzzy
+like "$(cat "$TAP_ERR")" "unknown group" "and says so"
 
 # ---- list filters, hubs, maintain ---------------------------------------------------
 
