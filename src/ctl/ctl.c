@@ -24,7 +24,9 @@
 
 static int ctl_help(struct ctl *c, int argc, char **argv);
 
-/* Every command, in the order `help` lists them. */
+/* Every command, in the order `help` lists them. (Excluded from
+ * clang-format, which would indent the entries with spaces.) */
+/* clang-format off */
 static const struct ctl_cmd ctl_cmds[] = {
 	{"init", ctl_env_init, "[--group NAME]",
 	 "Create the environment (if absent) and the hub; an existing hub is not an error."},
@@ -49,6 +51,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	 "Delete every terminal instance that matches; prints how many."},
 	{"help", ctl_help, "[COMMAND]", "Show this list, or one command's usage."},
 };
+/* clang-format on */
 #define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
 static const struct ctl_cmd *

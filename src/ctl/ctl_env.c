@@ -258,6 +258,7 @@ env_json_str(const char *s)
 
 /* The counts of struct store_stats with the names stats prints; one table
  * so that the text and the JSON forms cannot drift apart. */
+/* clang-format off */
 static const struct env_count {
 	const char *key;   /* JSON member */
 	const char *label; /* text form */
@@ -272,6 +273,7 @@ static const struct env_count {
 	{"functions", "functions", offsetof(struct store_stats, functions)},
 	{"entities", "entities", offsetof(struct store_stats, entities)},
 };
+/* clang-format on */
 #define ENV_NCOUNTS (sizeof(env_counts) / sizeof(env_counts[0]))
 
 static unsigned long long

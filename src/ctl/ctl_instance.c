@@ -19,7 +19,7 @@
 #include "common/timeutil.h"
 #include "ctl/ctl.h"
 
-#define INST_JSON_DEPTH 64    /* nesting accepted in --input */
+#define INST_JSON_DEPTH  64   /* nesting accepted in --input */
 #define INST_PURGE_BATCH 1000 /* instances deleted per purge-all transaction */
 
 /* ---- --input: JSON syntax ---------------------------------------------- */
@@ -427,11 +427,13 @@ int
 ctl_instance_list(struct ctl *c, int argc, char **argv)
 {
 	const char *status = NULL, *prefix = NULL, *name = NULL, *top = NULL, *from = NULL, *to = NULL;
+	/* clang-format off */
 	const struct ctl_opt opts[] = {
 		{"status", &status, NULL}, {"prefix", &prefix, NULL}, {"name", &name, NULL},
 		{"top", &top, NULL},       {"from-us", &from, NULL},  {"to-us", &to, NULL},
 		{NULL, NULL, NULL},
 	};
+	/* clang-format on */
 	struct inst_page p;
 	uint64_t limit = 0, listed = 0;
 	char *token = NULL;
@@ -543,8 +545,11 @@ int
 ctl_instance_purge_all(struct ctl *c, int argc, char **argv)
 {
 	const char *status = NULL, *from = NULL, *to = NULL;
+	/* clang-format off */
 	const struct ctl_opt opts[] = {
-		{"status", &status, NULL}, {"from-us", &from, NULL}, {"to-us", &to, NULL}, {NULL, NULL, NULL}};
+		{"status", &status, NULL}, {"from-us", &from, NULL}, {"to-us", &to, NULL}, {NULL, NULL, NULL},
+	};
+	/* clang-format on */
 	struct store_purge_filter f;
 	struct store_hub *h;
 	uint64_t deleted, total = 0;
