@@ -104,6 +104,12 @@ store_restore(const char *backup_dir, const char *home)
 	DB_ENV *env;
 	int ret, n = 0;
 
+	/* Look at the backup before creating anything, so a mistyped or empty
+	 * backup directory leaves no empty home behind. */
+	if (dir_empty(backup_dir) != 0) {
+		log_warnx("%s holds no backup", backup_dir);
+		return STORE_NOTFOUND;
+	}
 	if (dir_empty(home) != 1) {
 		log_warnx("restore target %s must be absent or empty", home);
 		return STORE_INVALID;

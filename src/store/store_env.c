@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -386,6 +387,18 @@ store_open(const char *home, const struct store_options *o, struct store **out)
 		}
 		if (st->opt.group_shared)
 			chmod(home, 02770);
+	}
+	if (!st->opt.create) {
+		/* Joining would leave region files in a directory that is not an
+		 * environment: look for the catalog file first. */
+		char cat[4096];
+
+		snprintf(cat, sizeof(cat), "%s/taskhub.db", home);
+		if (stat(cat, &sb) == -1) {
+			log_warnx("%s is not a taskhub environment (run taskhubctl init)", home);
+			e = STORE_NOTFOUND;
+			goto fail;
+		}
 	}
 	if ((e = store_env_open(st)) != STORE_OK)
 		goto fail;
