@@ -93,6 +93,15 @@ static const char *const workload_name[W_COUNT] = {"create", "episode"};
 static const char *const impl_name[I_COUNT] = {"store", "raw"};
 static const char *const dur_name[3] = {"full", "write-nosync", "nosync"};
 
+/* Counted by the timed loops. */
+struct tally {
+	uint64_t attempts; /* transaction bodies run: operations + retries */
+	uint64_t errors;   /* operations that failed with an error and were run again by the bench */
+};
+
+/* An operation failing this many times in a row ends the bench. */
+#define MAX_OP_ERRORS 3
+
 struct conf {
 	unsigned long ops_full; /* operations per run with full durability */
 	unsigned long ops_fast; /* ... with write-nosync and nosync */
@@ -322,18 +331,19 @@ st_preload(struct st_side *s, uint64_t n)
 
 /* The timed loop: operations [from, to), one transaction each. */
 static int
-st_run(struct st_side *s, int work, uint64_t from, uint64_t to, uint64_t *attempts)
+st_run(struct st_side *s, int work, uint64_t from, uint64_t to, struct tally *t)
 {
 	char id[33], exec[33];
 	enum store_err e;
 	uint64_t i;
+	unsigned fails = 0;
 
 	for (i = from; i < to; i++) {
 		if (work == W_CREATE) {
 			struct st_create_arg a = {s->h, i, i + 1, now_us(), 0};
 
 			e = store_txn_run(s->st, 0, st_create_body, &a);
-			*attempts += a.attempts;
+			t->attempts += a.attempts;
 		} else {
 			struct st_episode_arg a;
 			int64_t now = now_us();
@@ -363,12 +373,19 @@ st_run(struct st_side *s, int work, uint64_t from, uint64_t to, uint64_t *attemp
 			a.inst.input = (char *)bench_input;
 			a.inst.parent_task_id = -1;
 			e = store_txn_run(s->st, 0, st_episode_body, &a);
-			*attempts += a.attempts;
+			t->attempts += a.attempts;
 		}
 		if (e != STORE_OK) {
+			/* The transaction was aborted: what a caller would do is run
+			 * it again. Counted and reported; persistent failure ends it. */
 			log_warnx("store %s #%" PRIu64 ": %s", workload_name[work], i, store_strerror(e));
-			return -1;
+			t->errors++;
+			if (++fails == MAX_OP_ERRORS)
+				return -1;
+			i--;
+			continue;
 		}
+		fails = 0;
 	}
 	return 0;
 }
@@ -620,7 +637,7 @@ raw_create_one(struct raw_side *r, DB_TXN *txn, uint64_t i, int64_t now)
 	unsigned char inst[512], ev[512], when[TIME_LEN], created[8], key[64];
 	size_t idlen;
 	uint64_t seq = 1;
-	int ret, was_empty = 1;
+	int ret, t_ret, was_empty = 1;
 	DBC *c;
 	DBT k, d;
 
@@ -654,7 +671,8 @@ raw_create_one(struct raw_side *r, DB_TXN *txn, uint64_t i, int64_t now)
 		seq = get64((unsigned char *)k.data + idlen + 1) + 1;
 		was_empty = 0;
 	}
-	c->close(c);
+	if ((t_ret = c->close(c)) != 0 && (ret == 0 || ret == DB_NOTFOUND))
+		ret = t_ret;
 	if (ret != 0 && ret != DB_NOTFOUND)
 		return ret;
 	key[idlen] = 0;
@@ -683,7 +701,7 @@ raw_episode_one(struct raw_side *r, DB_TXN *txn, uint64_t i, int64_t now)
 	size_t idlen, n = 0;
 	uint32_t s;
 	u_int32_t op = DB_SET_RANGE;
-	int ret;
+	int ret, t_ret;
 	DBC *c;
 	DBT k, d;
 
@@ -705,7 +723,10 @@ raw_episode_one(struct raw_side *r, DB_TXN *txn, uint64_t i, int64_t now)
 		if ((ret = c->del(c, 0)) != 0)
 			break;
 	}
-	c->close(c);
+	/* Closing a cursor that deleted may remove the item from its page and
+	 * so take locks: it can deadlock, and that must be retried too. */
+	if ((t_ret = c->close(c)) != 0 && (ret == 0 || ret == DB_NOTFOUND))
+		ret = t_ret;
 	if (ret != 0 && ret != DB_NOTFOUND)
 		return ret;
 	if (n != 1)
@@ -740,7 +761,7 @@ raw_episode_one(struct raw_side *r, DB_TXN *txn, uint64_t i, int64_t now)
 
 /* A minimal txn_guide retry loop: abort and run again on deadlock or lock timeout. */
 static int
-raw_txn(struct raw_side *r, int work, uint64_t from, uint64_t to, uint64_t *attempts)
+raw_txn(struct raw_side *r, int work, uint64_t from, uint64_t to, struct tally *t)
 {
 	DB_TXN *txn;
 	uint64_t i;
@@ -749,7 +770,7 @@ raw_txn(struct raw_side *r, int work, uint64_t from, uint64_t to, uint64_t *atte
 	int64_t now = now_us();
 
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		(*attempts)++;
+		t->attempts++;
 		if ((ret = r->env->txn_begin(r->env, NULL, &txn, 0)) != 0)
 			return ret;
 		for (i = from, ret = 0; i < to && ret == 0; i++)
@@ -767,23 +788,31 @@ raw_txn(struct raw_side *r, int work, uint64_t from, uint64_t to, uint64_t *atte
 static void
 raw_preload(struct raw_side *r, uint64_t n)
 {
-	uint64_t i, attempts = 0;
+	struct tally t = {0, 0};
+	uint64_t i;
 
 	for (i = 0; i < n; i += PRELOAD_BATCH)
-		raw_check(raw_txn(r, W_CREATE, i, i + PRELOAD_BATCH < n ? i + PRELOAD_BATCH : n, &attempts), "preload");
+		raw_check(raw_txn(r, W_CREATE, i, i + PRELOAD_BATCH < n ? i + PRELOAD_BATCH : n, &t), "preload");
 }
 
 static int
-raw_run(struct raw_side *r, int work, uint64_t from, uint64_t to, uint64_t *attempts)
+raw_run(struct raw_side *r, int work, uint64_t from, uint64_t to, struct tally *t)
 {
 	uint64_t i;
+	unsigned fails = 0;
 	int ret;
 
-	for (i = from; i < to; i++)
-		if ((ret = raw_txn(r, work, i, i + 1, attempts)) != 0) {
+	for (i = from; i < to; i++) {
+		if ((ret = raw_txn(r, work, i, i + 1, t)) != 0) {
 			log_warnx("raw %s #%" PRIu64 ": %s", workload_name[work], i, db_strerror(ret));
-			return -1;
+			t->errors++;
+			if (++fails == MAX_OP_ERRORS)
+				return -1;
+			i--;
+			continue;
 		}
+		fails = 0;
+	}
 	return 0;
 }
 
@@ -855,7 +884,7 @@ struct runspec {
 struct side_result {
 	double wall;       /* seconds spent in this side's slices (barrier to barrier) */
 	double cpu;        /* user + system CPU seconds in them, summed over processes */
-	uint64_t attempts; /* transaction bodies run: ops + retries */
+	struct tally tally;
 };
 
 struct result {
@@ -876,13 +905,13 @@ struct shared {
 };
 
 static int
-run_slice(int impl, struct st_side *s, struct raw_side *r, int work, uint64_t from, uint64_t to, uint64_t *attempts)
+run_slice(int impl, struct st_side *s, struct raw_side *r, int work, uint64_t from, uint64_t to, struct tally *t)
 {
 	if (from >= to)
 		return 0;
 	if (impl == I_STORE)
-		return st_run(s, work, from, to, attempts);
-	return raw_run(r, work, from, to, attempts);
+		return st_run(s, work, from, to, t);
+	return raw_run(r, work, from, to, t);
 }
 
 /*
@@ -922,7 +951,7 @@ worker(const struct runspec *rs, unsigned k, struct shared *sh)
 			pthread_barrier_wait(&sh->bar);
 			t0 = now_sec();
 			c0 = cpu_sec();
-			if (!sh->failed && run_slice(impl, &s, &r, rs->work, lo, hi, &res.side[impl].attempts) != 0)
+			if (!sh->failed && run_slice(impl, &s, &r, rs->work, lo, hi, &res.side[impl].tally) != 0)
 				sh->failed = res.err = 1;
 			res.side[impl].cpu += cpu_sec() - c0;
 			pthread_barrier_wait(&sh->bar);
@@ -1025,7 +1054,8 @@ run_once(const struct runspec *rs)
 		all.side[i].wall = res[0].side[i].wall;
 		for (k = 0; k < rs->procs; k++) {
 			all.side[i].cpu += res[k].side[i].cpu;
-			all.side[i].attempts += res[k].side[i].attempts;
+			all.side[i].tally.attempts += res[k].side[i].tally.attempts;
+			all.side[i].tally.errors += res[k].side[i].tally.errors;
 		}
 	}
 	return all;
@@ -1197,6 +1227,7 @@ struct row {
 	double cpu_us[I_COUNT]; /* CPU µs per operation */
 	char per_run[64];       /* store/raw of each run, in percent */
 	uint64_t retries[I_COUNT];
+	uint64_t errors[I_COUNT];
 	double load; /* 1-minute load average when the case began */
 };
 
@@ -1242,11 +1273,12 @@ run_case(const struct conf *cf, int work, int dur, struct row *row)
 				continue;
 			ops[j][rep] = (double)rs.ops / res.side[j].wall;
 			cpu[j][rep] = res.side[j].cpu * 1e6 / (double)rs.ops;
-			row->retries[j] += res.side[j].attempts - rs.ops;
+			row->retries[j] += res.side[j].tally.attempts - rs.ops;
+			row->errors[j] += res.side[j].tally.errors;
 			if (cf->verbose)
 				fprintf(stderr, "  %-7s %-12s %-5s run %u: %8.0f ops/s %6.1f CPU us/op %5" PRIu64 " retries\n",
 				        workload_name[work], dur_name[dur], impl_name[j], rep + 1, ops[j][rep], cpu[j][rep],
-				        res.side[j].attempts - rs.ops);
+				        res.side[j].tally.attempts - rs.ops);
 			if (cf->keep)
 				fprintf(stderr, "  kept %s\n", rs.dir[j]);
 			else
@@ -1274,6 +1306,7 @@ main(int argc, char **argv)
 	struct row row;
 	double la[3];
 	char b1[32], b2[32];
+	uint64_t errors[I_COUNT] = {0, 0};
 	int d, w, below = 0;
 
 	log_init("bench_store", 0);
@@ -1313,9 +1346,15 @@ main(int argc, char **argv)
 			       row.per_run[0] ? row.per_run : "-", row.cpu_us[I_STORE], row.cpu_us[I_RAW],
 			       row.retries[I_STORE], row.retries[I_RAW], row.load);
 			fflush(stdout);
+			errors[I_STORE] += row.errors[I_STORE];
+			errors[I_RAW] += row.errors[I_RAW];
 		}
 	if (getloadavg(la, 3) == 3)
 		printf("\nLoad average at the end: %.2f %.2f %.2f.\n", la[0], la[1], la[2]);
+	if (errors[I_STORE] + errors[I_RAW] > 0)
+		printf("Operations that failed with an error and were run again: store %" PRIu64 ", raw %" PRIu64
+		       " (messages on stderr).\n",
+		       errors[I_STORE], errors[I_RAW]);
 	if (cf.impl_on[I_STORE] && cf.impl_on[I_RAW])
 		printf("Goal store/raw >= 80%%: %s.\n", below ? "missed in at least one case" : "met in every case");
 	return 0;
