@@ -120,7 +120,8 @@ conf_env_overrides(struct conf *c)
 		const char *v;
 
 		for (j = 0; conf_opts[i].key[j] != '\0' && j + 9 < sizeof(name); j++)
-			name[8 + j] = conf_opts[i].key[j] == '-' ? '_' : (char)toupper((unsigned char)conf_opts[i].key[j]);
+			name[8 + j] =
+				conf_opts[i].key[j] == '-' ? '_' : (char)toupper((unsigned char)conf_opts[i].key[j]);
 		name[8 + j] = '\0';
 		if ((v = getenv(name)) != NULL && *v != '\0')
 			(void)conf_set(c, conf_opts[i].key, v); /* a bad override keeps the file's value */

@@ -68,8 +68,7 @@ ids_text_ok(const char *s, size_t max, const char *forbidden)
 	}
 	/* C1 control characters U+0080..U+009F arrive as C2 80..C2 9F. */
 	for (i = 0; i + 1 < len; i++)
-		if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
-		    (unsigned char)s[i + 1] <= 0x9f)
+		if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
 			return 0;
 	return 1;
 }

@@ -9,9 +9,9 @@
 
 /* Durable Functions refuses longer instance IDs (spec §1.3). */
 #define IDS_INSTANCE_MAX 256
-#define IDS_NAME_MAX 256
-#define IDS_HUB_MIN 3
-#define IDS_HUB_MAX 45
+#define IDS_NAME_MAX     256
+#define IDS_HUB_MIN      3
+#define IDS_HUB_MAX      45
 
 /* Each returns 1 when valid, 0 otherwise; all borrow their arguments. */
 int ids_utf8_valid(const char *s, size_t len);

@@ -16,11 +16,11 @@ enum status {
 	STATUS_PENDING = 6,
 	STATUS_SUSPENDED = 7,
 };
-#define STATUS_COUNT 8
+#define STATUS_COUNT  8
 #define STATUS_BIT(s) (1u << (s))
 /* Completed, Failed, Canceled, Terminated: the states a start may replace and a purge may delete. */
-#define STATUS_TERMINAL_MASK                                                                      \
-	(STATUS_BIT(STATUS_COMPLETED) | STATUS_BIT(STATUS_FAILED) | STATUS_BIT(STATUS_CANCELED) |   \
+#define STATUS_TERMINAL_MASK                                                                                           \
+	(STATUS_BIT(STATUS_COMPLETED) | STATUS_BIT(STATUS_FAILED) | STATUS_BIT(STATUS_CANCELED) |                      \
 	 STATUS_BIT(STATUS_TERMINATED))
 #define STATUS_ALL_MASK ((1u << STATUS_COUNT) - 1)
 

@@ -44,7 +44,7 @@ const char *store_strerror(enum store_err e);
 
 /* Caps on what may be stored; larger input is refused with STORE_TOOBIG. */
 #define STORE_MAX_PAYLOAD (4u * 1024 * 1024) /* input, output, custom status, event data */
-#define STORE_MAX_PAGE 1000                  /* records per query page */
+#define STORE_MAX_PAGE    1000               /* records per query page */
 
 enum store_durability {
 	STORE_DURABLE_FULL = 0,     /* flush the log on every commit */
@@ -107,13 +107,13 @@ struct store_instance {
 	char *name;
 	char *version;
 	char *execution_id;
-	int status; /* enum status */
+	int status;                          /* enum status */
 	int64_t created, updated, completed; /* µs since epoch; completed 0 until terminal */
-	char *input;         /* JSON text; NULL for none */
-	char *output;        /* JSON text, or the failure / termination reason */
-	char *custom_status; /* JSON text; NULL if never set */
-	char *failure;       /* FailureDetails JSON for Failed instances */
-	char *parent_id;     /* sub-orchestrations: the parent's instance ID */
+	char *input;                         /* JSON text; NULL for none */
+	char *output;                        /* JSON text, or the failure / termination reason */
+	char *custom_status;                 /* JSON text; NULL if never set */
+	char *failure;                       /* FailureDetails JSON for Failed instances */
+	char *parent_id;                     /* sub-orchestrations: the parent's instance ID */
 	char *parent_execution;
 	int32_t parent_task_id; /* the parent's SubOrchestrationInstanceCreated event ID, -1 if none */
 	uint32_t generation;    /* incremented each time the ID is replaced */
@@ -124,9 +124,9 @@ void store_instance_free_array(struct store_instance *v, size_t n);
 struct store_create {
 	const char *id;
 	const char *name;
-	const char *version;      /* NULL allowed */
-	const char *execution_id; /* caller-generated, non-empty */
-	const char *input;        /* JSON text or NULL */
+	const char *version;                      /* NULL allowed */
+	const char *execution_id;                 /* caller-generated, non-empty */
+	const char *input;                        /* JSON text or NULL */
 	const char *parent_id, *parent_execution; /* NULL unless a sub-orchestration */
 	int32_t parent_task_id;
 	int64_t now;
@@ -140,10 +140,10 @@ struct store_create {
  * Pending/Running/ContinuedAsNew/Suspended: STORE_EXISTS, nothing changes.
  * *replaced (may be NULL) says whether an old instance was overwritten. */
 enum store_err store_instance_create(struct store_txn *tx, struct store_hub *h, const struct store_create *c,
-                                     int *replaced);
+				     int *replaced);
 /* Reads one instance (with_input 0 leaves input NULL to save a copy). */
 enum store_err store_instance_get(struct store_txn *tx, struct store_hub *h, const char *id, int with_input,
-                                  struct store_instance *out);
+				  struct store_instance *out);
 /* Writes an instance record as given (the daemon's episode commit). The
  * record must already exist; its created time is kept. */
 enum store_err store_instance_put(struct store_txn *tx, struct store_hub *h, const struct store_instance *r);
@@ -164,7 +164,7 @@ struct store_query {
  * token. STORE_INVALID for a forged token or one from another kind of
  * query. */
 enum store_err store_instance_query(struct store_txn *tx, struct store_hub *h, const struct store_query *q,
-                                    struct store_instance **out, size_t *n, char **next);
+				    struct store_instance **out, size_t *n, char **next);
 /* counts[s] = number of instances in status s. */
 enum store_err store_instance_counts(struct store_txn *tx, struct store_hub *h, uint64_t counts[8]);
 
@@ -179,7 +179,7 @@ struct store_purge_filter {
 /* Deletes up to batch matching terminal instances in one transaction of its
  * own; *deleted gets the count, *more whether matching instances remain. */
 enum store_err store_purge_batch(struct store *st, struct store_hub *h, const struct store_purge_filter *f,
-                                 size_t batch, uint64_t *deleted, int *more);
+				 size_t batch, uint64_t *deleted, int *more);
 
 /* ---- history and inbox events --------------------------------------------- */
 
@@ -207,11 +207,11 @@ void store_event_free_array(struct store_event *v, size_t n);
 /* Appends events at positions first_seq.. of an instance's history. A
  * position already taken is STORE_EXISTS: history is never overwritten. */
 enum store_err store_history_append(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t first_seq,
-                                    const struct store_event *ev, size_t n);
+				    const struct store_event *ev, size_t n);
 /* Reads up to max events from position from_seq. *next_seq is the position
  * after the last returned, or 0 when the history ends there. */
 enum store_err store_history_read(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t from_seq,
-                                  size_t max, struct store_event **out, size_t *n, uint32_t *next_seq);
+				  size_t max, struct store_event **out, size_t *n, uint32_t *next_seq);
 /* Number of history events of the instance (the next append position). */
 enum store_err store_history_length(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t *len);
 /* Deletes all history of an instance (continue-as-new, replace, purge). */
@@ -221,11 +221,11 @@ enum store_err store_history_delete(struct store_txn *tx, struct store_hub *h, c
  * instance on the ready queue if it was not there. id may be an entity's
  * "@name@key". */
 enum store_err store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id,
-                                  const struct store_event *ev, int64_t now);
+				  const struct store_event *ev, int64_t now);
 /* Returns all inbox events of an instance in arrival order; with consume,
  * deletes them and takes the instance off the ready queue. */
 enum store_err store_inbox_take(struct store_txn *tx, struct store_hub *h, const char *id, int consume,
-                                struct store_event **out, size_t *n);
+				struct store_event **out, size_t *n);
 
 /* The ready queue: instances with inbox events, oldest first. */
 enum store_err store_ready_put(struct store_txn *tx, struct store_hub *h, const char *id, int64_t when);
@@ -252,21 +252,20 @@ void store_task_free_array(struct store_task *v, size_t n);
 enum store_err store_task_add(struct store_txn *tx, struct store_hub *h, const struct store_task *t, uint64_t *seq);
 /* Up to max tasks with seq > after, in order. */
 enum store_err store_task_scan(struct store_txn *tx, struct store_hub *h, uint64_t after, size_t max,
-                               struct store_task **out, size_t *n);
+			       struct store_task **out, size_t *n);
 enum store_err store_task_del(struct store_txn *tx, struct store_hub *h, uint64_t seq);
 
 /* ---- durable timers --------------------------------------------------------- */
 
 /* Schedules ev (a TimerFired, ev->fire_at set, ev->task_id the timer ID) for
  * delivery to instance id. */
-enum store_err store_timer_add(struct store_txn *tx, struct store_hub *h, const char *id,
-                               const struct store_event *ev);
+enum store_err store_timer_add(struct store_txn *tx, struct store_hub *h, const char *id, const struct store_event *ev);
 /* *fire_at = the earliest timer's due time, or STORE_NOTFOUND when none. */
 enum store_err store_timer_next(struct store_txn *tx, struct store_hub *h, int64_t *fire_at);
 /* Removes and returns up to max timers due at or before now, earliest
  * first; ids[i] names the instance of evs[i]. */
-enum store_err store_timer_take_due(struct store_txn *tx, struct store_hub *h, int64_t now, size_t max,
-                                    char ***ids, struct store_event **evs, size_t *n);
+enum store_err store_timer_take_due(struct store_txn *tx, struct store_hub *h, int64_t now, size_t max, char ***ids,
+				    struct store_event **evs, size_t *n);
 
 /* ---- function registry ------------------------------------------------------ */
 
@@ -287,20 +286,20 @@ void store_function_free_array(struct store_function *v, size_t n);
 
 /* Replaces the whole registry with fns (the daemon's publication). */
 enum store_err store_function_publish(struct store_txn *tx, struct store_hub *h, const struct store_function *fns,
-                                      size_t n);
+				      size_t n);
 /* Looks a function up by kind and name, case-insensitively. */
 enum store_err store_function_get(struct store_txn *tx, struct store_hub *h, int kind, const char *name,
-                                  struct store_function *out);
+				  struct store_function *out);
 /* All functions of a kind (0 = every kind), ordered by kind and name. */
-enum store_err store_function_list(struct store_txn *tx, struct store_hub *h, int kind,
-                                   struct store_function **out, size_t *n);
+enum store_err store_function_list(struct store_txn *tx, struct store_hub *h, int kind, struct store_function **out,
+				   size_t *n);
 
 /* ---- entities --------------------------------------------------------------- */
 
 struct store_entity {
-	char *name; /* as first written; matched case-insensitively */
-	char *key;  /* may be "" */
-	char *state; /* JSON text; NULL when the entity has no state */
+	char *name;      /* as first written; matched case-insensitively */
+	char *key;       /* may be "" */
+	char *state;     /* JSON text; NULL when the entity has no state */
 	int64_t last_op; /* µs of the last applied operation */
 	char *locked_by; /* orchestration holding it in a critical section, or NULL */
 };
@@ -308,7 +307,7 @@ void store_entity_clear(struct store_entity *e);
 void store_entity_free_array(struct store_entity *v, size_t n);
 
 enum store_err store_entity_get(struct store_txn *tx, struct store_hub *h, const char *name, const char *key,
-                                struct store_entity *out);
+				struct store_entity *out);
 enum store_err store_entity_put(struct store_txn *tx, struct store_hub *h, const struct store_entity *e);
 enum store_err store_entity_delete(struct store_txn *tx, struct store_hub *h, const char *name, const char *key);
 
@@ -320,7 +319,7 @@ struct store_entity_query {
 	const char *token;
 };
 enum store_err store_entity_query(struct store_txn *tx, struct store_hub *h, const struct store_entity_query *q,
-                                  struct store_entity **out, size_t *n, char **next);
+				  struct store_entity **out, size_t *n, char **next);
 
 /* ---- operations --------------------------------------------------------------- */
 

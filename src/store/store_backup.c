@@ -144,9 +144,9 @@ store_restore(const char *backup_dir, const char *home)
 	if ((ret = db_env_create(&env, 0)) != 0)
 		return STORE_NOMEM;
 	ret = env->open(env, home,
-	                DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_RECOVER_FATAL |
-	                    DB_PRIVATE,
-	                0600);
+			DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_RECOVER_FATAL |
+				DB_PRIVATE,
+			0600);
 	if (ret != 0)
 		log_warnx("recovery of %s: %s", home, db_strerror(ret));
 	env->close(env, 0);

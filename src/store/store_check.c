@@ -49,8 +49,10 @@ stats_txn(struct store_txn *tx, void *arg)
 	memset(s, 0, sizeof(*s));
 	if ((e = count_db(tx, h->instances, &s->instances)) != STORE_OK ||
 	    (e = count_db(tx, h->history, &s->history)) != STORE_OK ||
-	    (e = count_db(tx, h->inbox, &s->inbox)) != STORE_OK || (e = count_db(tx, h->ready, &s->ready)) != STORE_OK ||
-	    (e = count_db(tx, h->tasks, &s->tasks)) != STORE_OK || (e = count_db(tx, h->timers, &s->timers)) != STORE_OK ||
+	    (e = count_db(tx, h->inbox, &s->inbox)) != STORE_OK ||
+	    (e = count_db(tx, h->ready, &s->ready)) != STORE_OK ||
+	    (e = count_db(tx, h->tasks, &s->tasks)) != STORE_OK ||
+	    (e = count_db(tx, h->timers, &s->timers)) != STORE_OK ||
 	    (e = count_db(tx, h->functions, &s->functions)) != STORE_OK ||
 	    (e = count_db(tx, h->entities, &s->entities)) != STORE_OK)
 		return e;
@@ -74,8 +76,7 @@ struct check {
 	unsigned problems;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-check_fail(struct check *ck, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) check_fail(struct check *ck, const char *fmt, ...)
 {
 	char line[600];
 	va_list ap;
@@ -146,7 +147,7 @@ check_instances(struct store_txn *tx, struct check *ck, uint64_t *ninst)
 		memcpy(sk + 8, k.data, k.size);
 		if (!key_exists(tx, h->idx_created, sk, 8 + k.size))
 			check_fail(ck, "instance '%.*s': missing from the created-time index", (int)k.size,
-			           (char *)k.data);
+				   (char *)k.data);
 		sk[0] = (unsigned char)status;
 		codec_be64(sk + 1, (uint64_t)created);
 		memcpy(sk + 9, k.data, k.size);
@@ -300,10 +301,10 @@ check_txn(struct store_txn *tx, void *arg)
 		return e;
 	if (ncreated != ninst)
 		check_fail(ck, "created-time index has %llu entries for %llu instances", (unsigned long long)ncreated,
-		           (unsigned long long)ninst);
+			   (unsigned long long)ninst);
 	if (nstatus != ninst)
 		check_fail(ck, "status index has %llu entries for %llu instances", (unsigned long long)nstatus,
-		           (unsigned long long)ninst);
+			   (unsigned long long)ninst);
 	if ((e = check_events(tx, ck, ck->h->history, "history", 0)) != STORE_OK ||
 	    (e = check_events(tx, ck, ck->h->inbox, "inbox", 1)) != STORE_OK || (e = check_ready(tx, ck)) != STORE_OK ||
 	    (e = check_decodes(tx, ck, ck->h->tasks, "task", 0)) != STORE_OK ||

@@ -188,8 +188,8 @@ enum store_err
 codec_instance_encode(const struct store_instance *r, struct codec_buf *b)
 {
 	unsigned char h[INST_HDR];
-	const char *s[] = {NULL, r->name, r->version, r->execution_id, r->input, r->output, r->custom_status,
-	                   r->failure, r->parent_id, r->parent_execution};
+	const char *s[] = {NULL,      r->name,          r->version, r->execution_id, r->input,
+			   r->output, r->custom_status, r->failure, r->parent_id,    r->parent_execution};
 	enum store_err e;
 
 	h[0] = CODEC_VERSION;
@@ -220,8 +220,8 @@ enum store_err
 codec_instance_decode(const void *data, size_t len, int with_input, struct store_instance *out)
 {
 	const unsigned char *p = data;
-	char **dst[] = {NULL, &out->name, &out->version, &out->execution_id, &out->input, &out->output,
-	                &out->custom_status, &out->failure, &out->parent_id, &out->parent_execution};
+	char **dst[] = {NULL,         &out->name,          &out->version, &out->execution_id, &out->input,
+			&out->output, &out->custom_status, &out->failure, &out->parent_id,    &out->parent_execution};
 	char *keep_id = out->id;
 	enum store_err e;
 
@@ -269,8 +269,8 @@ enum store_err
 codec_event_decode(const void *data, size_t len, struct store_event *out)
 {
 	const unsigned char *p = data;
-	char **dst[] = {NULL, &out->name, &out->version, &out->instance_id, &out->execution_id, &out->data,
-	                &out->detail};
+	char **dst[] = {NULL,       &out->name,  &out->version, &out->instance_id, &out->execution_id,
+			&out->data, &out->detail};
 	enum store_err e;
 
 	if (len < EVENT_HDR || p[0] == 0 || p[0] > CODEC_VERSION)

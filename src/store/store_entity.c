@@ -38,8 +38,7 @@ entity_id_ok(const char *name, const char *key)
 }
 
 enum store_err
-store_entity_get(struct store_txn *tx, struct store_hub *h, const char *name, const char *key,
-                 struct store_entity *out)
+store_entity_get(struct store_txn *tx, struct store_hub *h, const char *name, const char *key, struct store_entity *out)
 {
 	struct store_key k0;
 	DBT k, d;
@@ -99,7 +98,7 @@ store_entity_delete(struct store_txn *tx, struct store_hub *h, const char *name,
 
 enum store_err
 store_entity_query(struct store_txn *tx, struct store_hub *h, const struct store_entity_query *q,
-                   struct store_entity **out, size_t *n, char **next)
+		   struct store_entity **out, size_t *n, char **next)
 {
 	struct store_key start, prefix, skip;
 	struct store_entity *v;

@@ -172,8 +172,7 @@ store_env_configure(struct store *st, DB_ENV **out)
 	if ((ret = env->set_lk_max_locks(env, 200000)) != 0 || (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
 	    (ret = env->set_lk_max_lockers(env, 20000)) != 0)
 		goto fail;
-	if ((ret = env->set_cachesize(env, 0, st->opt.cache_bytes ? (u_int32_t)st->opt.cache_bytes : 8u << 20, 1)) !=
-	    0)
+	if ((ret = env->set_cachesize(env, 0, st->opt.cache_bytes ? (u_int32_t)st->opt.cache_bytes : 8u << 20, 1)) != 0)
 		goto fail;
 	/* An in-memory log buffer large enough for a fan-out episode; files of
 	 * 10 MiB so that maintenance can remove them in useful steps. */
@@ -304,15 +303,15 @@ store_env_open(struct store *st)
 	 * (or at creation). DB_FAILCHK: clean up dead threads at open too.
 	 * DB_CREATE is needed for the regions even when the files exist. */
 	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER | DB_RECOVER |
-	        DB_FAILCHK;
+		DB_FAILCHK;
 	if ((ret = st->env->open(st->env, st->home, flags, mode)) != 0) {
 		log_warnx("cannot open environment %s: %s", st->home, db_strerror(ret));
 		goto fail;
 	}
 	if ((ret = db_create(&cat, st->env, 0)) != 0)
 		goto fail;
-	ret = cat->open(cat, NULL, "taskhub.db", "catalog", DB_BTREE,
-	                DB_AUTO_COMMIT | (st->opt.create ? DB_CREATE : 0), mode);
+	ret = cat->open(cat, NULL, "taskhub.db", "catalog", DB_BTREE, DB_AUTO_COMMIT | (st->opt.create ? DB_CREATE : 0),
+			mode);
 	if (ret != 0) {
 		cat->close(cat, 0);
 		if (ret == ENOENT) {

@@ -69,7 +69,7 @@ event_put(struct store_txn *tx, DB *db, const struct store_key *key, const struc
  */
 static enum store_err
 range_walk(struct store_txn *tx, DB *db, const char *id, size_t skip_bytes, uint64_t from, size_t max,
-           struct store_event **out, size_t *n, int del, uint64_t *last)
+	   struct store_event **out, size_t *n, int del, uint64_t *last)
 {
 	struct store_key start;
 	struct store_event *v = NULL;
@@ -100,7 +100,7 @@ range_walk(struct store_txn *tx, DB *db, const char *id, size_t skip_bytes, uint
 			break;
 		if (last != NULL)
 			*last = skip_bytes == 4 ? codec_get32((unsigned char *)k.data + plen)
-			                        : codec_get64((unsigned char *)k.data + plen);
+						: codec_get64((unsigned char *)k.data + plen);
 		if (out != NULL) {
 			if (cnt == cap) {
 				size_t ncap = cap ? cap * 2 : 16;
@@ -139,7 +139,7 @@ range_walk(struct store_txn *tx, DB *db, const char *id, size_t skip_bytes, uint
 
 enum store_err
 store_history_append(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t first_seq,
-                     const struct store_event *ev, size_t n)
+		     const struct store_event *ev, size_t n)
 {
 	struct store_key key;
 	enum store_err e;
@@ -161,7 +161,7 @@ store_history_append(struct store_txn *tx, struct store_hub *h, const char *id, 
 
 enum store_err
 store_history_read(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t from_seq, size_t max,
-                   struct store_event **out, size_t *n, uint32_t *next_seq)
+		   struct store_event **out, size_t *n, uint32_t *next_seq)
 {
 	uint64_t last = 0;
 	size_t got = 0;
@@ -230,8 +230,7 @@ store_history_delete(struct store_txn *tx, struct store_hub *h, const char *id)
 /* ---- inbox ------------------------------------------------------------- */
 
 enum store_err
-store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id, const struct store_event *ev,
-                   int64_t now)
+store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id, const struct store_event *ev, int64_t now)
 {
 	struct store_key key;
 	DBC *c;
@@ -278,7 +277,7 @@ store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id, co
 
 enum store_err
 store_inbox_take(struct store_txn *tx, struct store_hub *h, const char *id, int consume, struct store_event **out,
-                 size_t *n)
+		 size_t *n)
 {
 	enum store_err e;
 

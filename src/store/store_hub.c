@@ -105,8 +105,8 @@ void
 store_hub_close_dbs(struct store_hub *h)
 {
 	/* Secondaries before their primaries. */
-	DB **all[] = {&h->idx_created, &h->idx_status, &h->ready_time, &h->instances, &h->history, &h->inbox,
-	              &h->ready,       &h->tasks,      &h->timers,     &h->functions, &h->entities, &h->meta};
+	DB **all[] = {&h->idx_created, &h->idx_status, &h->ready_time, &h->instances, &h->history,  &h->inbox,
+		      &h->ready,       &h->tasks,      &h->timers,     &h->functions, &h->entities, &h->meta};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -123,10 +123,12 @@ store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN *txn, int creat
 		const char *name;
 		DB **db;
 	} dbs[] = {
-		{"instances", &h->instances}, {"idx_created", &h->idx_created}, {"idx_status", &h->idx_status},
-		{"history", &h->history},     {"inbox", &h->inbox},             {"ready", &h->ready},
-		{"ready_time", &h->ready_time}, {"tasks", &h->tasks},           {"timers", &h->timers},
-		{"functions", &h->functions}, {"entities", &h->entities},       {"meta", &h->meta},
+		{"instances", &h->instances},   {"idx_created", &h->idx_created},
+		{"idx_status", &h->idx_status}, {"history", &h->history},
+		{"inbox", &h->inbox},           {"ready", &h->ready},
+		{"ready_time", &h->ready_time}, {"tasks", &h->tasks},
+		{"timers", &h->timers},         {"functions", &h->functions},
+		{"entities", &h->entities},     {"meta", &h->meta},
 	};
 	unsigned char ver[4];
 	DBT k, d;
@@ -373,8 +375,8 @@ hub_list_txn(struct store_txn *tx, void *arg)
 		char *s;
 
 		/* The name as created follows the 9-byte time; else the key. */
-		if (nv == NULL || (s = d.size > 9 ? strndup((char *)d.data + 9, d.size - 9) : strndup(k.data, k.size)) ==
-		                      NULL) {
+		if (nv == NULL ||
+		    (s = d.size > 9 ? strndup((char *)d.data + 9, d.size - 9) : strndup(k.data, k.size)) == NULL) {
 			if (nv != NULL)
 				a->v = nv;
 			e = STORE_NOMEM;

@@ -53,7 +53,7 @@ inst_payload_ok(const char *s)
 /* Reads and decodes one instance; flags may carry DB_RMW. */
 static enum store_err
 inst_read(struct store_txn *tx, struct store_hub *h, const char *id, u_int32_t flags, int with_input,
-          struct store_instance *out)
+	  struct store_instance *out)
 {
 	DBT k, d;
 	int ret;
@@ -176,7 +176,7 @@ store_instance_create(struct store_txn *tx, struct store_hub *h, const struct st
 
 enum store_err
 store_instance_get(struct store_txn *tx, struct store_hub *h, const char *id, int with_input,
-                   struct store_instance *out)
+		   struct store_instance *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!ids_instance_valid(id, 1))
@@ -281,7 +281,7 @@ typedef int (*query_range_fn)(const struct query_state *, const DBT *);
 /* Scans db (primary or secondary) from start while in_range holds. */
 static enum store_err
 query_scan(struct store_txn *tx, DB *db, int secondary, const struct store_key *start, query_range_fn in_range,
-           struct query_state *s, unsigned *examined)
+	   struct query_state *s, unsigned *examined)
 {
 	DBC *c;
 	DBT k, pk, d;
@@ -401,7 +401,7 @@ query_token_fits(const struct query_state *s, int kind)
 
 enum store_err
 store_instance_query(struct store_txn *tx, struct store_hub *h, const struct store_query *q,
-                     struct store_instance **out, size_t *n, char **next)
+		     struct store_instance **out, size_t *n, char **next)
 {
 	struct query_state s;
 	struct store_query qq = *q;
@@ -614,7 +614,7 @@ purge_txn(struct store_txn *tx, void *arg)
 
 enum store_err
 store_purge_batch(struct store *st, struct store_hub *h, const struct store_purge_filter *f, size_t batch,
-                  uint64_t *deleted, int *more)
+		  uint64_t *deleted, int *more)
 {
 	struct purge_arg a;
 	enum store_err e;

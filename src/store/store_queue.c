@@ -167,7 +167,7 @@ store_task_add(struct store_txn *tx, struct store_hub *h, const struct store_tas
 
 enum store_err
 store_task_scan(struct store_txn *tx, struct store_hub *h, uint64_t after, size_t max, struct store_task **out,
-                size_t *n)
+		size_t *n)
 {
 	struct store_key key;
 	struct store_task *v;
@@ -274,7 +274,7 @@ store_timer_next(struct store_txn *tx, struct store_hub *h, int64_t *fire_at)
 
 enum store_err
 store_timer_take_due(struct store_txn *tx, struct store_hub *h, int64_t now, size_t max, char ***ids,
-                     struct store_event **evs, size_t *n)
+		     struct store_event **evs, size_t *n)
 {
 	char **iv;
 	struct store_event *ev;

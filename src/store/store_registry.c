@@ -71,8 +71,7 @@ store_function_publish(struct store_txn *tx, struct store_hub *h, const struct s
 }
 
 enum store_err
-store_function_get(struct store_txn *tx, struct store_hub *h, int kind, const char *name,
-                   struct store_function *out)
+store_function_get(struct store_txn *tx, struct store_hub *h, int kind, const char *name, struct store_function *out)
 {
 	struct store_key key;
 	DBT k, d;

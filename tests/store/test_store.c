@@ -220,14 +220,14 @@ test_create(void)
 	is_int(replaced, 0, "nothing replaced");
 	is_int(get("single", &r), STORE_OK, "instance read back");
 	ok(strcmp(r.id, "single") == 0 && strcmp(r.name, "HelloSequence") == 0 && r.status == STATUS_PENDING &&
-	       r.created == 1000 && r.updated == 1000 && r.completed == 0 && r.generation == 0 &&
-	       strcmp(r.input, "{\"city\":\"Tokyo\"}") == 0 && r.output == NULL && r.custom_status == NULL &&
-	       r.parent_task_id == -1,
+		   r.created == 1000 && r.updated == 1000 && r.completed == 0 && r.generation == 0 &&
+		   strcmp(r.input, "{\"city\":\"Tokyo\"}") == 0 && r.output == NULL && r.custom_status == NULL &&
+		   r.parent_task_id == -1,
 	   "record holds what was written, Pending");
 	store_instance_clear(&r);
 	is_int(run(&c), STORE_OK, "inbox read");
 	ok(c.n == 1 && ev[0].type == 0 && strcmp(ev[0].name, "HelloSequence") == 0 &&
-	       strcmp(ev[0].execution_id, "exec-1") == 0 && strcmp(ev[0].data, "{\"city\":\"Tokyo\"}") == 0,
+		   strcmp(ev[0].execution_id, "exec-1") == 0 && strcmp(ev[0].data, "{\"city\":\"Tokyo\"}") == 0,
 	   "ExecutionStarted waits in the inbox");
 	store_event_free_array(ev, c.n);
 
@@ -269,7 +269,7 @@ test_create(void)
 	}
 	is_int(get("single", &r), STORE_OK, "read after replacement");
 	ok(strcmp(r.name, "Replacement") == 0 && r.status == STATUS_PENDING && r.generation == 4 &&
-	       strcmp(r.input, "2") == 0,
+		   strcmp(r.input, "2") == 0,
 	   "replacement is a fresh Pending instance, generation 4");
 	store_instance_clear(&r);
 	is_int(inbox_count("single"), 1, "old inbox gone: only the new ExecutionStarted");

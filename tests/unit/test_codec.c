@@ -61,7 +61,7 @@ test_instance(void)
 	store_instance_clear(&d);
 
 	ok(codec_instance_peek(b.p, b.len, &status, &created) == 0 && status == STATUS_SUSPENDED &&
-	       created == r.created,
+		   created == r.created,
 	   "peek reads status and created time without decoding");
 
 	/* Every truncation of the record is refused or decodes to a prefix of
@@ -141,10 +141,10 @@ test_event(void)
 	is_int(codec_event_encode(&e, &b), STORE_OK, "timer event encodes");
 	is_int(codec_event_decode(b.p, b.len, &d), STORE_OK, "timer event decodes");
 	ok(d.type == 11 && d.event_id == -1 && d.task_id == 42 && d.timestamp == 123 && d.fire_at == e.fire_at &&
-	       d.flags == STORE_EVENT_PLAYED,
+		   d.flags == STORE_EVENT_PLAYED,
 	   "event integers round-trip");
 	ok(strcmp(d.name, "n") == 0 && strcmp(d.version, "v") == 0 && strcmp(d.instance_id, "i") == 0 &&
-	       strcmp(d.execution_id, "x") == 0 && strcmp(d.data, "d") == 0 && strcmp(d.detail, e.detail) == 0,
+		   strcmp(d.execution_id, "x") == 0 && strcmp(d.data, "d") == 0 && strcmp(d.detail, e.detail) == 0,
 	   "event strings round-trip");
 	store_event_clear(&d);
 	codec_buf_free(&b);
@@ -170,7 +170,7 @@ test_task_function_entity(void)
 	is_int(codec_task_encode(&t, &b), STORE_OK, "task encodes");
 	is_int(codec_task_decode(b.p, b.len, &td), STORE_OK, "task decodes");
 	ok(strcmp(td.instance_id, "inst") == 0 && strcmp(td.name, "SayHello") == 0 && td.task_id == 5 &&
-	       td.created == 99 && td.attempts == 3 && td.version == NULL,
+		   td.created == 99 && td.attempts == 3 && td.version == NULL,
 	   "task round-trips");
 	store_task_clear(&td);
 
@@ -193,7 +193,7 @@ test_task_function_entity(void)
 	is_int(codec_entity_encode(&en, &b), STORE_OK, "entity encodes");
 	is_int(codec_entity_decode(b.p, b.len, 1, &ed), STORE_OK, "entity decodes");
 	ok(strcmp(ed.name, "Counter") == 0 && strcmp(ed.key, "") == 0 && strcmp(ed.state, "17") == 0 &&
-	       ed.last_op == 555 && ed.locked_by == NULL,
+		   ed.last_op == 555 && ed.locked_by == NULL,
 	   "entity with an empty key round-trips");
 	store_entity_clear(&ed);
 	is_int(codec_entity_decode(b.p, b.len, 0, &ed), STORE_OK, "entity decodes without state");
