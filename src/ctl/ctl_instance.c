@@ -17,152 +17,10 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "common/timeutil.h"
+#include "common/jsonutil.h"
 #include "ctl/ctl.h"
 
-#define INST_JSON_DEPTH  64   /* nesting accepted in --input */
 #define INST_PURGE_BATCH 1000 /* instances deleted per purge-all transaction */
-
-/* ---- --input: JSON syntax ---------------------------------------------- */
-
-/*
- * taskhubctl links no JSON library, yet an input the API cannot parse
- * later would break the instance's status page; so --input gets a strict
- * RFC 8259 syntax check. Recursive with a depth bound; no allocation.
- */
-static const char *inst_json_value(const char *p, int depth);
-
-static const char *
-inst_json_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *
-inst_json_string(const char *p)
-{
-	unsigned char ch;
-	int i;
-
-	if (*p++ != '"')
-		return NULL;
-	for (;;) {
-		ch = (unsigned char)*p++;
-		if (ch == '"')
-			return p;
-		if (ch < 0x20) /* a raw control character, or the string's end */
-			return NULL;
-		if (ch != '\\')
-			continue;
-		ch = (unsigned char)*p++;
-		if (ch == 'u') {
-			for (i = 0; i < 4; i++, p++)
-				if (!isxdigit((unsigned char)*p))
-					return NULL;
-		} else if (ch == '\0' || strchr("\"\\/bfnrt", ch) == NULL)
-			return NULL;
-	}
-}
-
-static const char *
-inst_json_digits(const char *p)
-{
-	if (!isdigit((unsigned char)*p))
-		return NULL;
-	while (isdigit((unsigned char)*p))
-		p++;
-	return p;
-}
-
-static const char *
-inst_json_number(const char *p)
-{
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if ((p = inst_json_digits(p)) == NULL)
-		return NULL;
-	if (*p == '.' && (p = inst_json_digits(p + 1)) == NULL)
-		return NULL;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		p = inst_json_digits(p);
-	}
-	return p;
-}
-
-static const char *
-inst_json_word(const char *p, const char *word)
-{
-	size_t len = strlen(word);
-
-	return strncmp(p, word, len) == 0 ? p + len : NULL;
-}
-
-/* Members of an object or elements of an array, after the opening bracket. */
-static const char *
-inst_json_members(const char *p, int depth, int object)
-{
-	char close = object ? '}' : ']';
-
-	p = inst_json_ws(p);
-	if (*p == close)
-		return p + 1;
-	for (;;) {
-		if (object) {
-			if ((p = inst_json_string(inst_json_ws(p))) == NULL)
-				return NULL;
-			p = inst_json_ws(p);
-			if (*p++ != ':')
-				return NULL;
-		}
-		if ((p = inst_json_value(p, depth + 1)) == NULL)
-			return NULL;
-		p = inst_json_ws(p);
-		if (*p == close)
-			return p + 1;
-		if (*p++ != ',')
-			return NULL;
-	}
-}
-
-static const char *
-inst_json_value(const char *p, int depth)
-{
-	if (depth > INST_JSON_DEPTH)
-		return NULL;
-	p = inst_json_ws(p);
-	switch (*p) {
-	case '{':
-		return inst_json_members(p + 1, depth, 1);
-	case '[':
-		return inst_json_members(p + 1, depth, 0);
-	case '"':
-		return inst_json_string(p);
-	case 't':
-		return inst_json_word(p, "true");
-	case 'f':
-		return inst_json_word(p, "false");
-	case 'n':
-		return inst_json_word(p, "null");
-	default:
-		return inst_json_number(p);
-	}
-}
-
-static int
-inst_json_valid(const char *s)
-{
-	const char *p;
-
-	if (!ids_utf8_valid(s, strlen(s)))
-		return 0;
-	return (p = inst_json_value(s, 0)) != NULL && *inst_json_ws(p) == '\0';
-}
 
 /* ---- shared ---------------------------------------------------------------- */
 
@@ -183,7 +41,7 @@ inst_id_ok(const char *id)
 	if (ids_instance_valid(id, 1))
 		return 1;
 	log_warnx("invalid instance ID '%.300s' (1 to %d bytes of UTF-8; no control characters, '/', '\\', '#' or '?')",
-	          id, IDS_INSTANCE_MAX);
+		  id, IDS_INSTANCE_MAX);
 	return 0;
 }
 
@@ -256,7 +114,7 @@ ctl_instance_start(struct ctl *c, int argc, char **argv)
 	}
 	if (input != NULL && strlen(input) > STORE_MAX_PAYLOAD)
 		return ctl_fail(STORE_TOOBIG, "--input");
-	if (input != NULL && !inst_json_valid(input)) {
+	if (input != NULL && !jsonutil_valid(input, strlen(input), JSONUTIL_MAX_DEPTH)) {
 		log_warnx("--input is not valid JSON");
 		return CTL_EXIT_FAIL;
 	}
@@ -525,8 +383,8 @@ ctl_instance_purge(struct ctl *c, int argc, char **argv)
 		g.id = id;
 		if (store_txn_run(c->st, STORE_TXN_READONLY, inst_get_txn, &g) == STORE_OK)
 			log_warnx("instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can "
-			          "be purged",
-			          id, status_name(g.r.status));
+				  "be purged",
+				  id, status_name(g.r.status));
 		else
 			ctl_fail(e, "purge '%s'", id);
 		store_instance_clear(&g.r);
@@ -574,7 +432,7 @@ ctl_instance_purge_all(struct ctl *c, int argc, char **argv)
 	do {
 		if ((e = store_purge_batch(c->st, h, &f, INST_PURGE_BATCH, &deleted, &more)) != STORE_OK) {
 			rc = ctl_fail(e, "purge-all in hub %s (after %llu purged)", c->conf.hub,
-			              (unsigned long long)total);
+				      (unsigned long long)total);
 			break;
 		}
 		total += deleted;

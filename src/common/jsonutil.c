@@ -1,0 +1,69 @@
+/*
+ * jsonutil.c — strict validation of user JSON with json-c.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "common/ids.h"
+#include "common/jsonutil.h"
+
+/*
+ * json-c's strict mode still takes single-quoted object keys; JSON has
+ * only double-quoted strings, so refuse a quote character outside one.
+ */
+static int
+jsonutil_quotes_ok(const char *s, size_t len)
+{
+	size_t i;
+	int in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"')
+			in_str = 1;
+		else if (s[i] == '\'')
+			return 0;
+	}
+	return 1;
+}
+
+int
+jsonutil_valid(const char *s, size_t len, int max_depth)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	size_t i, end;
+	int ok = 0;
+
+	/* json-c passes invalid UTF-8 inside strings through; refuse it first. */
+	if (len > (size_t)0x7fffffff || !ids_utf8_valid(s, len) || memchr(s, '\0', len) != NULL ||
+	    !jsonutil_quotes_ok(s, len))
+		return 0;
+	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
+		return 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, s, (int)len);
+	end = (size_t)json_tokener_get_parse_end(tok);
+	/* A top-level number might go on; a NUL byte tells json-c it ended,
+	 * and then the value took all of s. */
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
+		obj = json_tokener_parse_ex(tok, "", 1);
+		end = len;
+	}
+	if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success) {
+		/* Only whitespace may follow the value. */
+		ok = 1;
+		for (i = end; i < len; i++)
+			if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+				ok = 0;
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return ok;
+}
