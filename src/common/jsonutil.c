@@ -10,25 +10,43 @@
 #include "common/jsonutil.h"
 
 /*
- * json-c's strict mode still takes single-quoted object keys; JSON has
- * only double-quoted strings, so refuse a quote character outside one.
+ * json-c's strict mode still takes single-quoted object keys and the words
+ * NaN and Infinity; JSON has neither. Outside double-quoted strings the
+ * only words are true, false and null (an 'e' after a digit is an
+ * exponent).
  */
 static int
-jsonutil_quotes_ok(const char *s, size_t len)
+jsonutil_lexical_ok(const char *s, size_t len)
 {
-	size_t i;
+	size_t i, w;
 	int in_str = 0;
 
 	for (i = 0; i < len; i++) {
+		char c = s[i];
+
 		if (in_str) {
-			if (s[i] == '\\')
+			if (c == '\\')
 				i++;
-			else if (s[i] == '"')
+			else if (c == '"')
 				in_str = 0;
-		} else if (s[i] == '"')
+			continue;
+		}
+		if (c == '"') {
 			in_str = 1;
-		else if (s[i] == '\'')
+			continue;
+		}
+		if (c == '\'')
 			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			continue;
+		if ((c == 'e' || c == 'E') && i > 0 && ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.'))
+			continue;
+		for (w = i; w < len && ((s[w] >= 'a' && s[w] <= 'z') || (s[w] >= 'A' && s[w] <= 'Z')); w++)
+			;
+		if (!((w - i == 4 && (memcmp(s + i, "true", 4) == 0 || memcmp(s + i, "null", 4) == 0)) ||
+		      (w - i == 5 && memcmp(s + i, "false", 5) == 0)))
+			return 0;
+		i = w - 1;
 	}
 	return 1;
 }
@@ -43,7 +61,7 @@ jsonutil_valid(const char *s, size_t len, int max_depth)
 
 	/* json-c passes invalid UTF-8 inside strings through; refuse it first. */
 	if (len > (size_t)0x7fffffff || !ids_utf8_valid(s, len) || memchr(s, '\0', len) != NULL ||
-	    !jsonutil_quotes_ok(s, len))
+	    !jsonutil_lexical_ok(s, len))
 		return 0;
 	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
 		return 0;

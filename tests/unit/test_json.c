@@ -34,6 +34,9 @@ main(void)
 	ok(!valid("tru"), "truncated literal refused");
 	ok(!valid("\"\xff\""), "invalid UTF-8 refused");
 	ok(!valid("NaN"), "NaN refused");
+	ok(!valid("[Infinity]"), "Infinity refused");
+	ok(!valid("[1, nul]"), "a misspelt literal refused");
+	ok(valid("[-1.5E+3, 2e-2, \"it's\"]"), "exponents and a quote inside a string accepted");
 	ok(!jsonutil_valid("1\0 2", 4, JSONUTIL_MAX_DEPTH), "embedded NUL refused");
 	for (i = 0; i < 65; i++)
 		deep[i] = '[';
