@@ -65,12 +65,16 @@
 
 /* What a child tells the parent, in one atomic pipe write. */
 struct report {
-	int what;          /* 'C' first batch committed, 'H' holding locks, 'R' a result, 'D' holder done */
-	int err;           /* enum store_err */
+	int what; /* 'C' first batch committed, 'H' holding locks, 'R' a result, 'D' holder done, 'V' verified */
+	int err;  /* enum store_err */
 	unsigned attempts; /* body invocations of the transaction reported */
 	unsigned seen;     /* survivors: records of the killed transaction they could see */
 	int eperm;         /* survivors: kill(parent, 0) failed with EPERM */
 	int64_t elapsed_us;
+	unsigned checked, bad; /* verifier: records compared, and wrong */
+	int check_err;         /* verifier: store_hub_check's result */
+	unsigned problems;     /* verifier: store_hub_check's count */
+	char text[512];        /* verifier: the first wrong record, then the check's report */
 };
 
 /* One record as written: everything the checks compare. */
@@ -118,7 +122,8 @@ struct plan {
 	unsigned phases;  /* survivors: transactions to run, each after a go byte */
 	int probe;        /* survivors: the victim's held batch must be invisible */
 	unsigned max_retries;
-	const char *tag; /* survivors: the batch they write */
+	const char *tag;              /* survivors: the batch they write */
+	const struct expectations *x; /* the verifier: what to check */
 };
 
 /* One round: who is killed, who survives, under which users. */
@@ -129,6 +134,7 @@ struct round_def {
 	int before, after;    /* survivors opened before / after the kill */
 	int before_nobody;    /* the early survivor runs unprivileged */
 	int wait_while_alive; /* the early survivor first tries while the victim lives */
+	int kill_waiter;      /* the early survivor is killed while it waits for the victim's lock */
 };
 
 /* clang-format off */
@@ -149,6 +155,12 @@ static const struct round_def crash_perm_rounds[] = {
 	 .wait_while_alive = 1},
 	{.name = "unprivileged victim, root survivor", .victim_nobody = 1, .before = 1},
 	{.name = "root victim, unprivileged survivor", .before = 1, .before_nobody = 1, .wait_while_alive = 1},
+};
+
+/* Rounds where a process dies while waiting for a lock, not holding one. */
+static const struct round_def crash_waiter_rounds[] = {
+	{.name = "waiter killed, then the holder", .before = 1, .after = 1, .kill_waiter = 1},
+	{.name = "waiter killed, the holder commits", .victim_lives = 1, .before = 1, .after = 1, .kill_waiter = 1},
 };
 /* clang-format on */
 
@@ -512,8 +524,8 @@ rec_check(struct store_txn *tx, struct store_hub *h, const struct rec *r, int pr
 	    strcmp(in.execution_id, r->exec) != 0 || in.input == NULL || strcmp(in.input, r->input) != 0 ||
 	    in.status != STATUS_PENDING || in.created != r->now || in.generation != 0)
 		snprintf(why, cap, "%s: record differs (name '%s', execution '%s', input '%s', status %d)", r->id,
-		         in.name ? in.name : "", in.execution_id ? in.execution_id : "", in.input ? in.input : "",
-		         in.status);
+			 in.name ? in.name : "", in.execution_id ? in.execution_id : "", in.input ? in.input : "",
+			 in.status);
 	store_instance_clear(&in);
 	if (*why != '\0')
 		return STORE_OK;
@@ -559,37 +571,6 @@ verify_txn(struct store_txn *tx, void *arg)
 		}
 	}
 	return STORE_OK;
-}
-
-/* Opens the environment after a round (recovering it if a process died),
- * checks every expected record and the hub's integrity, and closes it. */
-static void
-verify_all(const char *home, int shared, const struct expectations *x, const char *label)
-{
-	struct store *st;
-	struct store_hub *h;
-	struct verify v;
-	char *report = NULL;
-	unsigned problems = 0;
-	enum store_err e;
-	int64_t t0 = now_us();
-
-	if ((e = crash_open(home, shared, 0, &st, &h)) != STORE_OK) {
-		ok(0, "%s: the environment opens after the round (%s)", label, store_strerror(e));
-		return;
-	}
-	diag("%s: the verifier's store_open took %.3f s", label, (double)(now_us() - t0) / 1e6);
-	memset(&v, 0, sizeof(v));
-	v.h = h;
-	v.x = x;
-	e = store_txn_run(st, STORE_TXN_READONLY, verify_txn, &v);
-	if (!ok(e == STORE_OK && v.bad == 0, "%s: %u records committed or killed as expected", label, v.checked))
-		diag("  %s; %u bad; first: %s", store_strerror(e), v.bad, v.first);
-	e = store_hub_check(st, h, &report, &problems);
-	if (!ok(e == STORE_OK && problems == 0, "%s: store_hub_check reports no problem", label))
-		diag("  %s; %u problems:\n%s", store_strerror(e), problems, report ? report : "");
-	free(report);
-	store_close(st);
 }
 
 /* ---- children ------------------------------------------------------------ */
@@ -685,6 +666,40 @@ survivor_main(const struct plan *p, int rep, int go)
 	_exit(0);
 }
 
+/* The verifier: opens the environment after a round (cleaning up after
+ * any dead process), checks every expected record and the hub. */
+static void
+verifier_main(const struct plan *p, int rep, int go)
+{
+	struct store *st;
+	struct store_hub *h;
+	struct verify v;
+	struct report r;
+	char *report = NULL;
+	int64_t t0 = now_us();
+
+	(void)go;
+	memset(&r, 0, sizeof(r));
+	r.what = 'V';
+	if ((r.err = crash_open(p->home, p->shared, 0, &st, &h)) != STORE_OK) {
+		report_send(rep, &r);
+		_exit(2);
+	}
+	r.elapsed_us = now_us() - t0;
+	memset(&v, 0, sizeof(v));
+	v.h = h;
+	v.x = p->x;
+	r.err = store_txn_run(st, STORE_TXN_READONLY, verify_txn, &v);
+	r.checked = v.checked;
+	r.bad = v.bad;
+	r.check_err = store_hub_check(st, h, &report, &r.problems);
+	snprintf(r.text, sizeof(r.text), "%s%s%s", v.first, v.first[0] && report ? "\n" : "", report ? report : "");
+	free(report);
+	report_send(rep, &r);
+	store_close(st);
+	_exit(0);
+}
+
 /* ---- rounds ---------------------------------------------------------------- */
 
 /* Waits for a survivor's result; 0, or -1 when it stayed silent (stuck on
@@ -715,6 +730,36 @@ survivor_committed(struct child *c, const char *label, const char *who)
 	ok(r.seen == 0, "%s: ... and sees none of the killed transaction's writes", label);
 	diag("%s: the %s committed after %u attempt(s), %.3f s", label, who, r.attempts, (double)r.elapsed_us / 1e6);
 	return r.err == STORE_OK;
+}
+
+/* Verifies an environment after a round, from a process of its own so
+ * that a store_open or transaction stuck behind a dead process is reported
+ * rather than hanging the test. */
+static void
+verify_all(const char *home, int shared, const struct expectations *x, const char *label)
+{
+	struct child c;
+	struct plan p;
+	struct report r;
+
+	memset(&p, 0, sizeof(p));
+	p.home = home;
+	p.shared = shared;
+	p.x = x;
+	child_start(&c, verifier_main, &p);
+	if (report_wait(c.rep, 'V', &r, "verifier", CRASH_HANG_MS) == -1) {
+		ok(0, "%s: the verifier opens the environment and reads it (silent for %d s: stuck?)", label,
+		   CRASH_HANG_MS / 1000);
+		child_release(&c);
+		return;
+	}
+	diag("%s: the verifier's store_open took %.3f s", label, (double)r.elapsed_us / 1e6);
+	if (!ok(r.err == STORE_OK && r.bad == 0, "%s: %u records committed or killed as expected", label, r.checked))
+		diag("  %s; %u bad: %s", store_strerror(r.err), r.bad, r.text);
+	if (!ok(r.check_err == STORE_OK && r.problems == 0, "%s: store_hub_check reports no problem", label))
+		diag("  %s; %u problems:\n%s", store_strerror(r.check_err), r.problems, r.text);
+	ok(child_exited_ok(&c), "%s: the verifier exits cleanly", label);
+	child_release(&c);
 }
 
 static void
@@ -769,7 +814,7 @@ run_round(const char *home, int shared, unsigned round, const struct round_def *
 			   CRASH_HANG_MS / 1000);
 		else {
 			if (!ok(r.err == STORE_BUSY,
-			        "%s: the survivor waits for the live holder, then gives up with STORE_BUSY", label))
+				"%s: the survivor waits for the live holder, then gives up with STORE_BUSY", label))
 				diag("  got %s, %u record(s) of the holder visible", store_strerror(r.err), r.seen);
 			diag("%s: the survivor gave up after %u attempt(s), %.3f s", label, r.attempts,
 			     (double)r.elapsed_us / 1e6);
@@ -777,6 +822,17 @@ run_round(const char *home, int shared, unsigned round, const struct round_def *
 				ok(r.eperm, "%s: kill(pid, 0) on a root process fails with EPERM for the survivor",
 				   label);
 		}
+	}
+
+	if (d->kill_waiter) {
+		/* Let the survivor block on the victim's lock (its first wait lasts
+		 * one lock timeout), then kill it in the middle of that wait. */
+		struct timespec ts = {0, (long)CRASH_LOCK_TIMEOUT_MS / 2 * 1000000L};
+
+		if (child_go(&early) == 0)
+			nanosleep(&ts, NULL);
+		ok(child_kill(&early), "%s: the early survivor is killed while it waits for the victim's lock", label);
+		expect_add(x, "sb", round, 0);
 	}
 
 	if (d->victim_lives) {
@@ -791,7 +847,7 @@ run_round(const char *home, int shared, unsigned round, const struct round_def *
 		expect_add(x, "vk", round, 0);
 	}
 
-	if (d->before && early.pid != -1 && child_go(&early) == 0)
+	if (d->before && !d->kill_waiter && early.pid != -1 && child_go(&early) == 0)
 		early_ok = 1;
 	if (d->after) {
 		sp.nobody = 0;
@@ -802,7 +858,7 @@ run_round(const char *home, int shared, unsigned round, const struct round_def *
 		child_start(&late, survivor_main, &sp);
 		child_go(&late);
 	}
-	if (d->before) {
+	if (d->before && !d->kill_waiter) {
 		if (early_ok && survivor_committed(&early, label, "early survivor"))
 			expect_add(x, "sb", round, 1);
 		else if (!early_ok)
@@ -892,6 +948,7 @@ int
 main(void)
 {
 	const size_t n = sizeof(crash_rounds) / sizeof(crash_rounds[0]);
+	const size_t nw = sizeof(crash_waiter_rounds) / sizeof(crash_waiter_rounds[0]);
 	struct expectations x;
 	struct store *st;
 	char home[1024];
@@ -906,6 +963,29 @@ main(void)
 	for (i = 0; i < n; i++)
 		run_round(home, 0, 1 + (unsigned)i, &crash_rounds[i], &x);
 	verify_all(home, 0, &x, "after every round, a clean reopen");
-	perm_rounds(1 + (unsigned)n);
+
+	/*
+	 * A process killed while it waits for a lock: Berkeley DB 5.3's failchk
+	 * then destroys the condition variable the dead process was waiting on,
+	 * and glibc (2.25 on) blocks in pthread_cond_destroy until that waiter
+	 * wakes, which it never will; at open this happens under the registry's
+	 * lock, so every store_open of the environment hangs behind it. Known,
+	 * unfixed: opt in with TASKHUB_TEST_DEAD_WAITER=1 (in an environment of
+	 * its own, so the rounds after it are unaffected).
+	 */
+	if (getenv("TASKHUB_TEST_DEAD_WAITER") != NULL) {
+		st = testenv_open("waiters", STORE_DURABLE_WRITE_NOSYNC);
+		testenv_hub(st);
+		store_close(st);
+		snprintf(home, sizeof(home), "%s/waiters", testenv_dir());
+		memset(&x, 0, sizeof(x));
+		for (i = 0; i < nw; i++)
+			run_round(home, 0, 1 + (unsigned)(n + i), &crash_waiter_rounds[i], &x);
+	} else
+		for (i = 0; i < nw; i++)
+			ok(1, "# SKIP round '%s': failchk hangs on a dead lock waiter (set TASKHUB_TEST_DEAD_WAITER=1)",
+			   crash_waiter_rounds[i].name);
+
+	perm_rounds(1 + (unsigned)(n + nw));
 	return tap_done();
 }
