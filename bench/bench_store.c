@@ -36,7 +36,7 @@
  * too), so that the background load of a shared machine falls on both sides
  * alike and the ratio stays meaningful when the absolute rate wanders. Each
  * case is run three times (-r) and the median ops/s per side is reported,
- * with the ratio of the medians and each run's own ratio. With -p N, N
+ * with each run's own ratio store/raw and the median of those. With -p N, N
  * forked processes share each environment, split the operations and pass
  * every slice boundary together (a process-shared barrier). Output: a
  * Markdown table on stdout. No assertion on timings: the table is for
@@ -66,25 +66,25 @@
 
 /* ---- the workload's data -------------------------------------------------- */
 
-#define HUB_NAME "BenchHub"
-#define HUB_FILE "hub_benchhub.db" /* store_hub.c: hub_<lowercase name>.db */
-#define ORCH_NAME "HelloSequence"
-#define ACT_NAME "SayHello"
-#define ACT_INPUT "\"Tokyo\""
+#define HUB_NAME      "BenchHub"
+#define HUB_FILE      "hub_benchhub.db" /* store_hub.c: hub_<lowercase name>.db */
+#define ORCH_NAME     "HelloSequence"
+#define ACT_NAME      "SayHello"
+#define ACT_INPUT     "\"Tokyo\""
 #define PRELOAD_BATCH 100 /* creates per untimed set-up transaction */
-#define MAX_ATTEMPTS 20   /* the store's default max_retries */
-#define MAX_PROCS 16
+#define MAX_ATTEMPTS  20  /* the store's default max_retries */
+#define MAX_PROCS     16
 
 /* 100 bytes of orchestration input. */
 static const char bench_input[] = "{\"city\":\"Rome\",\"attempt\":1,\"tags\":[\"bench\",\"store\"],"
-                                  "\"note\":\"a small orchestration input, 100 bytes\"}";
+				  "\"note\":\"a small orchestration input, 100 bytes\"}";
 
 /* Copies of the store's layout constants (store_codec.c). */
-#define INST_HDR 34
-#define EVENT_HDR 31
-#define TIME_LEN 9
+#define INST_HDR             34
+#define EVENT_HDR            31
+#define TIME_LEN             9
 #define EV_EXECUTION_STARTED 0
-#define EV_TASK_SCHEDULED 4
+#define EV_TASK_SCHEDULED    4
 
 enum workload { W_CREATE, W_EPISODE, W_COUNT };
 enum impl { I_STORE, I_RAW, I_COUNT };
@@ -459,15 +459,15 @@ raw_env_open(const char *dir, int dur, int create, struct raw_side *r)
 	else if (dur == STORE_DURABLE_NOSYNC)
 		raw_check(env->set_flags(env, DB_TXN_NOSYNC, 1), "set_flags");
 	raw_check(env->open(env, dir,
-	                    DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER |
-	                        DB_RECOVER | DB_FAILCHK,
-	                    0600),
-	          "env open");
+			    DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER |
+				    DB_RECOVER | DB_FAILCHK,
+			    0600),
+		  "env open");
 	r->env = env;
 	raw_check(db_create(&r->catalog, env, 0), "db_create");
 	raw_check(r->catalog->open(r->catalog, NULL, "taskhub.db", "catalog", DB_BTREE,
-	                           DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600),
-	          "catalog open");
+				   DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600),
+		  "catalog open");
 }
 
 /* store_hub.c's secondary keys: be64(created) ‖ id, status ‖ be64(created) ‖ id, be64(when) ‖ id. */
@@ -548,10 +548,12 @@ raw_hub_open(struct raw_side *r, int create)
 		const char *name;
 		DB **db;
 	} dbs[] = {
-		{"instances", &r->instances}, {"idx_created", &r->idx_created}, {"idx_status", &r->idx_status},
-		{"history", &r->history},     {"inbox", &r->inbox},             {"ready", &r->ready},
-		{"ready_time", &r->ready_time}, {"tasks", &r->tasks},           {"timers", &r->timers},
-		{"functions", &r->functions}, {"entities", &r->entities},       {"meta", &r->meta},
+		{"instances", &r->instances},   {"idx_created", &r->idx_created},
+		{"idx_status", &r->idx_status}, {"history", &r->history},
+		{"inbox", &r->inbox},           {"ready", &r->ready},
+		{"ready_time", &r->ready_time}, {"tasks", &r->tasks},
+		{"timers", &r->timers},         {"functions", &r->functions},
+		{"entities", &r->entities},     {"meta", &r->meta},
 	};
 	unsigned char ver[4], when[TIME_LEN];
 	DB_TXN *txn;
@@ -570,10 +572,12 @@ raw_hub_open(struct raw_side *r, int create)
 		raw_check(r->catalog->get(r->catalog, txn, &k, &d, 0), "catalog get");
 	}
 	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
-		raw_check(db_create(dbs[i].db, r->env, 0), "db_create");
-		raw_check((*dbs[i].db)->open(*dbs[i].db, txn, HUB_FILE, dbs[i].name, DB_BTREE, create ? DB_CREATE : 0,
-		                             0600),
-		          dbs[i].name);
+		DB *db;
+
+		raw_check(db_create(&db, r->env, 0), "db_create");
+		raw_check(db->open(db, txn, HUB_FILE, dbs[i].name, DB_BTREE, create ? DB_CREATE : 0, 0600),
+			  dbs[i].name);
+		*dbs[i].db = db;
 	}
 	raw_check(r->instances->associate(r->instances, txn, r->idx_created, raw_idx_created, 0), "associate");
 	raw_check(r->instances->associate(r->instances, txn, r->idx_status, raw_idx_status, 0), "associate");
@@ -594,8 +598,8 @@ static void
 raw_close(struct raw_side *r)
 {
 	DB **all[] = {&r->idx_created, &r->idx_status, &r->ready_time, &r->instances, &r->history,
-	              &r->inbox,       &r->ready,      &r->tasks,      &r->timers,    &r->functions,
-	              &r->entities,    &r->meta,       &r->catalog};
+		      &r->inbox,       &r->ready,      &r->tasks,      &r->timers,    &r->functions,
+		      &r->entities,    &r->meta,       &r->catalog};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -873,17 +877,17 @@ verify_lengths(const char *dir, int work)
 
 struct runspec {
 	int work, dur;
-	int on[I_COUNT];     /* sides that run */
-	uint64_t ops;        /* per side */
-	uint64_t slice;      /* operations per slice */
+	int on[I_COUNT]; /* sides that run */
+	uint64_t ops;    /* per side */
+	uint64_t slice;  /* operations per slice */
 	unsigned procs;
 	char dir[I_COUNT][1024];
 };
 
 /* What one worker (or the combined workers) report per side. */
 struct side_result {
-	double wall;       /* seconds spent in this side's slices (barrier to barrier) */
-	double cpu;        /* user + system CPU seconds in them, summed over processes */
+	double wall; /* seconds spent in this side's slices (barrier to barrier) */
+	double cpu;  /* user + system CPU seconds in them, summed over processes */
 	struct tally tally;
 };
 
@@ -1119,21 +1123,21 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench_store [-n ops] [-N ops] [-s ops] [-r reps] [-p procs] [-d durabilities] [-c cases]\n"
-	        "                   [-i store|raw] [-t tmpdir] [-k] [-v] | -V\n"
-	        "  -n  operations per run with full durability (default 4000)\n"
-	        "  -N  operations per run with write-nosync and nosync (default 20000)\n"
-	        "  -s  operations per slice; store and raw alternate slices (default 100)\n"
-	        "  -r  runs per case; the median is reported (default 3)\n"
-	        "  -p  processes sharing the environment (default 1, at most %d)\n"
-	        "  -d  comma list of full, write-nosync, nosync (default all)\n"
-	        "  -c  comma list of create, episode (default both)\n"
-	        "  -i  only this side (for profiling); no ratio\n"
-	        "  -t  where the temporary environments go (default $TMPDIR or /tmp)\n"
-	        "  -k  keep the environments (paths on stderr)\n"
-	        "  -v  each run on stderr\n"
-	        "  -V  print the Berkeley DB version and exit\n",
-	        MAX_PROCS);
+		"usage: bench_store [-n ops] [-N ops] [-s ops] [-r reps] [-p procs] [-d durabilities] [-c cases]\n"
+		"                   [-i store|raw] [-t tmpdir] [-k] [-v] | -V\n"
+		"  -n  operations per run with full durability (default 4000)\n"
+		"  -N  operations per run with write-nosync and nosync (default 20000)\n"
+		"  -s  operations per slice; store and raw alternate slices (default 100)\n"
+		"  -r  runs per case; the median is reported (default 3)\n"
+		"  -p  processes sharing the environment (default 1, at most %d)\n"
+		"  -d  comma list of full, write-nosync, nosync (default all)\n"
+		"  -c  comma list of create, episode (default both)\n"
+		"  -i  only this side (for profiling); no ratio\n"
+		"  -t  where the temporary environments go (default $TMPDIR or /tmp)\n"
+		"  -k  keep the environments (paths on stderr)\n"
+		"  -v  each run on stderr\n"
+		"  -V  print the Berkeley DB version and exit\n",
+		MAX_PROCS);
 	exit(2);
 }
 
@@ -1225,6 +1229,7 @@ parse_args(int argc, char **argv, struct conf *cf)
 struct row {
 	double ops[I_COUNT];    /* ops/s */
 	double cpu_us[I_COUNT]; /* CPU µs per operation */
+	double ratio;           /* median of the runs' own store/raw, 0 if one side is off */
 	char per_run[64];       /* store/raw of each run, in percent */
 	uint64_t retries[I_COUNT];
 	uint64_t errors[I_COUNT];
@@ -1276,22 +1281,30 @@ run_case(const struct conf *cf, int work, int dur, struct row *row)
 			row->retries[j] += res.side[j].tally.attempts - rs.ops;
 			row->errors[j] += res.side[j].tally.errors;
 			if (cf->verbose)
-				fprintf(stderr, "  %-7s %-12s %-5s run %u: %8.0f ops/s %6.1f CPU us/op %5" PRIu64 " retries\n",
-				        workload_name[work], dur_name[dur], impl_name[j], rep + 1, ops[j][rep], cpu[j][rep],
-				        res.side[j].tally.attempts - rs.ops);
+				fprintf(stderr,
+					"  %-7s %-12s %-5s run %u: %8.0f ops/s %6.1f CPU us/op %5" PRIu64 " retries\n",
+					workload_name[work], dur_name[dur], impl_name[j], rep + 1, ops[j][rep],
+					cpu[j][rep], res.side[j].tally.attempts - rs.ops);
 			if (cf->keep)
 				fprintf(stderr, "  kept %s\n", rs.dir[j]);
 			else
 				rmtree(rs.dir[j]);
 		}
 	}
-	if (cf->impl_on[I_STORE] && cf->impl_on[I_RAW])
+	if (cf->impl_on[I_STORE] && cf->impl_on[I_RAW]) {
+		double ratio[99];
+
+		/* Both sides of a run shared its slices of time: the run's own
+		 * ratio is the robust figure, its median the one reported. */
 		for (rep = 0; rep < cf->reps; rep++) {
 			size_t n = strlen(row->per_run);
 
+			ratio[rep] = ops[I_STORE][rep] / ops[I_RAW][rep];
 			snprintf(row->per_run + n, sizeof(row->per_run) - n, "%s%.0f", rep ? " " : "",
-			         100 * ops[I_STORE][rep] / ops[I_RAW][rep]);
+				 100 * ratio[rep]);
 		}
+		row->ratio = median(ratio, cf->reps);
+	}
 	for (j = 0; j < I_COUNT; j++)
 		if (cf->impl_on[j]) {
 			row->ops[j] = median(ops[j], cf->reps);
@@ -1312,17 +1325,17 @@ main(int argc, char **argv)
 	log_init("bench_store", 0);
 	parse_args(argc, argv, &cf);
 	len_inst = INST_HDR + tagged_len(ORCH_NAME) + tagged_len("0123456789abcdef0123456789abcdef") +
-	           tagged_len(bench_input);
+		   tagged_len(bench_input);
 	len_ev_started = EVENT_HDR + tagged_len(ORCH_NAME) + tagged_len("0123456789abcdef0123456789abcdef") +
-	                 tagged_len(bench_input);
+			 tagged_len(bench_input);
 	len_ev_sched = EVENT_HDR + tagged_len(ACT_NAME) + tagged_len(ACT_INPUT);
 
 	printf("### Store throughput: %u process%s, median of %u run%s\n\n", cf.procs, cf.procs == 1 ? "" : "es",
 	       cf.reps, cf.reps == 1 ? "" : "s");
 	printf("%s; input %zu bytes; values: instance %zu, ExecutionStarted %zu, TaskScheduled %zu bytes\n\n",
 	       db_version(NULL, NULL, NULL), strlen(bench_input), len_inst, len_ev_started, len_ev_sched);
-	printf("| case | durability | ops/run | store ops/s | raw ops/s | store/raw | per run %% | CPU µs/op store / raw "
-	       "| retries store / raw | load |\n");
+	printf("| case | durability | ops/run | store ops/s | raw ops/s | store/raw | per run %% "
+	       "| CPU µs/op store / raw | retries store / raw | load |\n");
 	printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	fflush(stdout);
 	for (d = 0; d < cf.ndur; d++)
@@ -1332,14 +1345,15 @@ main(int argc, char **argv)
 			char ratio[48];
 
 			run_case(&cf, work, dur, &row);
-			if (row.ops[I_STORE] > 0 && row.ops[I_RAW] > 0) {
-				double r = row.ops[I_STORE] / row.ops[I_RAW];
+			if (row.ratio > 0) {
+				double r = row.ratio;
 
 				snprintf(ratio, sizeof(ratio), "%.0f%%%s", r * 100, r < 0.8 ? " **below 80%**" : "");
 				below |= r < 0.8;
 			} else
 				snprintf(ratio, sizeof(ratio), "n/a");
-			printf("| %s | %s | %lu | %s | %s | %s | %s | %.1f / %.1f | %" PRIu64 " / %" PRIu64 " | %.2f |\n",
+			printf("| %s | %s | %lu | %s | %s | %s | %s | %.1f / %.1f | %" PRIu64 " / %" PRIu64
+			       " | %.2f |\n",
 			       workload_name[work], dur_name[dur], ops,
 			       row.ops[I_STORE] > 0 ? thousands(row.ops[I_STORE], b1, sizeof(b1)) : "-",
 			       row.ops[I_RAW] > 0 ? thousands(row.ops[I_RAW], b2, sizeof(b2)) : "-", ratio,
@@ -1349,8 +1363,10 @@ main(int argc, char **argv)
 			errors[I_STORE] += row.errors[I_STORE];
 			errors[I_RAW] += row.errors[I_RAW];
 		}
+	printf("\nops/s: median per side; store/raw: median of the runs' own ratios (both sides of a run share its "
+	       "time slices); CPU: user + system per operation; retries: deadlocks and lock timeouts retried.\n");
 	if (getloadavg(la, 3) == 3)
-		printf("\nLoad average at the end: %.2f %.2f %.2f.\n", la[0], la[1], la[2]);
+		printf("Load average at the end: %.2f %.2f %.2f.\n", la[0], la[1], la[2]);
 	if (errors[I_STORE] + errors[I_RAW] > 0)
 		printf("Operations that failed with an error and were run again: store %" PRIu64 ", raw %" PRIu64
 		       " (messages on stderr).\n",
