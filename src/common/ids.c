@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -51,24 +52,39 @@ ids_utf8_valid(const char *str, size_t len)
 	return 1;
 }
 
+/*
+ * One pass over the bytes: ASCII is checked against a bit mask of control
+ * characters and the forbidden set; only text with bytes above 0x7f pays
+ * for the UTF-8 and C1-control checks. (This runs on every ID the store
+ * sees, several times per transaction.)
+ */
 static int
 ids_text_ok(const char *s, size_t max, const char *forbidden)
 {
-	size_t len = strlen(s), i;
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t bad[2] = {0xffffffffu, 1ull << 63}; /* 0x00-0x1f and 0x7f */
+	size_t i;
+	int high = 0;
 
-	if (len == 0 || len > max || !ids_utf8_valid(s, len))
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
+	for (i = 0; forbidden[i] != '\0'; i++)
+		bad[(unsigned char)forbidden[i] >> 6] |= 1ull << (forbidden[i] & 63);
+	for (i = 0; p[i] != '\0'; i++) {
+		if (i >= max)
 			return 0;
-		if (strchr(forbidden, c) != NULL)
+		if (p[i] >= 0x80)
+			high = 1;
+		else if (bad[p[i] >> 6] & (1ull << (p[i] & 63)))
 			return 0;
 	}
+	if (i == 0)
+		return 0;
+	if (!high)
+		return 1;
+	if (!ids_utf8_valid(s, i))
+		return 0;
 	/* C1 control characters U+0080..U+009F arrive as C2 80..C2 9F. */
-	for (i = 0; i + 1 < len; i++)
-		if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
+	for (size_t j = 0; j + 1 < i; j++)
+		if (p[j] == 0xc2 && p[j + 1] >= 0x80 && p[j + 1] <= 0x9f)
 			return 0;
 	return 1;
 }

@@ -29,7 +29,7 @@ count_db(struct store_txn *tx, DB *db, uint64_t *n)
 	d.flags = DB_DBT_PARTIAL;
 	while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0)
 		(*n)++;
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
 }
 
@@ -154,7 +154,7 @@ check_instances(struct store_txn *tx, struct check *ck, uint64_t *ninst)
 		if (!key_exists(tx, h->idx_status, sk, 9 + k.size))
 			check_fail(ck, "instance '%.*s': missing from the status index", (int)k.size, (char *)k.data);
 	}
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
 }
 
@@ -193,7 +193,7 @@ check_events(struct store_txn *tx, struct check *ck, DB *db, const char *what, i
 		if (inbox && !key_exists(tx, h->ready, last, idlen))
 			check_fail(ck, "inbox of '%s' has events but the instance is not on the ready queue", last);
 	}
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
 }
 
@@ -233,8 +233,8 @@ check_ready(struct store_txn *tx, struct check *ck)
 		if (ic->get(ic, &ik, &id_, DB_SET_RANGE) != 0 || ik.size < pk.len || memcmp(ik.data, pk.b, pk.len) != 0)
 			check_fail(ck, "'%s' is on the ready queue with an empty inbox", id);
 	}
-	ic->close(ic);
-	c->close(c);
+	ret = store_cursor_close(ic, ret);
+	ret = store_cursor_close(c, ret);
 	return ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
 }
 
@@ -277,7 +277,7 @@ check_decodes(struct store_txn *tx, struct check *ck, DB *db, const char *what, 
 		if (e != STORE_OK)
 			check_fail(ck, "a %s record does not decode", what);
 	}
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
 }
 

@@ -163,9 +163,9 @@ store_entity_query(struct store_txn *tx, struct store_hub *h, const struct store
 		memcpy(start.b, k.data, k.size); /* last returned key */
 		start.len = k.size;
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	if (e == STORE_OK && more && (*next = token_make(TOKEN_ENTITY, start.b, start.len)) == NULL)
 		e = STORE_NOMEM;
 	if (e != STORE_OK) {

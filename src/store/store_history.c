@@ -121,9 +121,9 @@ range_walk(struct store_txn *tx, DB *db, const char *id, size_t skip_bytes, uint
 		if (del && (ret = c->del(c, 0)) != 0)
 			break;
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	if (e != STORE_OK) {
 		store_event_free_array(v, out != NULL ? cnt : 0);
 		return e;
@@ -215,7 +215,7 @@ store_history_length(struct store_txn *tx, struct store_hub *h, const char *id, 
 	if (ret == 0 && k.size == plen + 4 && memcmp(k.data, id, plen - 1) == 0 &&
 	    ((unsigned char *)k.data)[plen - 1] == 0)
 		*len = codec_get32((unsigned char *)k.data + plen) + 1;
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return ret == 0 || ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
 }
 
@@ -264,7 +264,7 @@ store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id, co
 		seq = codec_get64((unsigned char *)k.data + plen) + 1;
 		was_empty = 0;
 	}
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	if (ret != 0 && ret != DB_NOTFOUND)
 		return store_dberr(tx->st, ret);
 	key_inbox(&key, id, seq);

@@ -385,9 +385,9 @@ hub_list_txn(struct store_txn *tx, void *arg)
 		a->v = nv;
 		a->v[a->n++] = s;
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	return e;
 }
 

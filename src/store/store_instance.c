@@ -187,9 +187,10 @@ store_instance_get(struct store_txn *tx, struct store_hub *h, const char *id, in
 enum store_err
 store_instance_put(struct store_txn *tx, struct store_hub *h, const struct store_instance *r)
 {
-	struct store_instance old;
 	struct store_instance w;
-	enum store_err e;
+	DBT k, d;
+	int ret, status;
+	int64_t created;
 
 	if (r->id == NULL || !ids_instance_valid(r->id, 1) || r->status < 0 || r->status >= STATUS_COUNT ||
 	    r->name == NULL || !ids_name_valid(r->name))
@@ -197,11 +198,18 @@ store_instance_put(struct store_txn *tx, struct store_hub *h, const struct store
 	if (!inst_payload_ok(r->input) || !inst_payload_ok(r->output) || !inst_payload_ok(r->custom_status) ||
 	    !inst_payload_ok(r->failure))
 		return STORE_TOOBIG;
-	if ((e = inst_read(tx, h, r->id, DB_RMW, 0, &old)) != STORE_OK)
-		return e;
+	/* Only the created time of the old record is needed: peek, do not
+	 * decode. DB_RMW takes the write lock with the read. */
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = r->id;
+	k.size = (u_int32_t)strlen(r->id);
+	if ((ret = h->instances->get(h->instances, tx->txn, &k, &d, DB_RMW)) != 0)
+		return store_dberr(tx->st, ret);
+	if (codec_instance_peek(d.data, d.size, &status, &created) == -1)
+		return STORE_CORRUPT;
 	w = *r;
-	w.created = old.created; /* the index position of an instance never moves */
-	store_instance_clear(&old);
+	w.created = created; /* the index position of an instance never moves */
 	return inst_write(tx, h, &w);
 }
 
@@ -326,9 +334,9 @@ query_scan(struct store_txn *tx, DB *db, int secondary, const struct store_key *
 		if (go <= 0)
 			break;
 	}
-	if (ret != 0 && ret != DB_NOTFOUND)
+	ret = store_cursor_close(c, ret);
+	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	return e;
 }
 
@@ -503,7 +511,7 @@ store_instance_counts(struct store_txn *tx, struct store_hub *h, uint64_t counts
 			break;
 		ret = 0;
 	}
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return store_dberr(tx->st, ret);
 }
 
@@ -601,7 +609,7 @@ purge_txn(struct store_txn *tx, void *arg)
 			break;
 		ret = 0;
 	}
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
 	for (i = 0; e == STORE_OK && i < nids && i < a->batch; i++)

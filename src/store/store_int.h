@@ -63,6 +63,11 @@ struct store_txn {
  * STORE_RETRY, DB_RUNRECOVERY marks the store for reopening. */
 enum store_err store_dberr(struct store *st, int ret);
 
+/* Closes a cursor and folds its result into ret (the last cursor call's):
+ * closing a cursor that deleted records can itself deadlock, and that must
+ * reach the retry wrapper. An earlier real error wins; DB_NOTFOUND does not. */
+int store_cursor_close(DBC *c, int ret);
+
 /* After a panic: close every handle and open again (store_env.c). */
 enum store_err store_reopen(struct store *st);
 /* Abort the transactions and free the locks of dead processes. */

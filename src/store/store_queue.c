@@ -85,9 +85,9 @@ store_ready_scan(struct store_txn *tx, struct store_hub *h, size_t max, char ***
 		}
 		cnt++;
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	if (e != STORE_OK) {
 		store_strv_free(v, cnt);
 		return e;
@@ -145,7 +145,7 @@ store_task_add(struct store_txn *tx, struct store_hub *h, const struct store_tas
 	ret = c->get(c, &k, &d, DB_LAST | DB_RMW);
 	if (ret == 0 && k.size == 8)
 		next = codec_get64(k.data) + 1;
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	if (ret != 0 && ret != DB_NOTFOUND)
 		return store_dberr(tx->st, ret);
 	codec_buf_reset(&tx->buf);
@@ -202,9 +202,9 @@ store_task_scan(struct store_txn *tx, struct store_hub *h, uint64_t after, size_
 		}
 		ret = c->get(c, &k, &d, DB_NEXT);
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	if (e != STORE_OK) {
 		store_task_free_array(v, cnt);
 		return e;
@@ -268,7 +268,7 @@ store_timer_next(struct store_txn *tx, struct store_hub *h, int64_t *fire_at)
 	ret = c->get(c, &k, &d, DB_FIRST);
 	if (ret == 0 && k.size >= 8)
 		*fire_at = (int64_t)codec_get64(k.data);
-	c->close(c);
+	ret = store_cursor_close(c, ret);
 	return store_dberr(tx->st, ret);
 }
 
@@ -324,9 +324,9 @@ store_timer_take_due(struct store_txn *tx, struct store_hub *h, int64_t now, siz
 		if ((ret = c->del(c, 0)) != 0)
 			break;
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	if (e != STORE_OK) {
 		store_strv_free(iv, cnt);
 		store_event_free_array(ev, cnt);

@@ -127,9 +127,9 @@ store_function_list(struct store_txn *tx, struct store_hub *h, int kind, struct 
 			break;
 		cnt++;
 	}
+	ret = store_cursor_close(c, ret);
 	if (e == STORE_OK && ret != DB_NOTFOUND)
 		e = store_dberr(tx->st, ret);
-	c->close(c);
 	if (e != STORE_OK) {
 		store_function_free_array(v, cnt);
 		return e;

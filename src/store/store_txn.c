@@ -76,3 +76,13 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 	codec_buf_free(&tx.buf);
 	return e;
 }
+
+int
+store_cursor_close(DBC *c, int ret)
+{
+	int cret = c->close(c);
+
+	if (ret != 0 && ret != DB_NOTFOUND)
+		return ret;
+	return cret != 0 ? cret : ret;
+}
