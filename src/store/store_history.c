@@ -186,37 +186,60 @@ store_history_read(struct store_txn *tx, struct store_hub *h, const char *id, ui
 	return STORE_OK;
 }
 
-enum store_err
-store_history_length(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t *len)
+/*
+ * Finds the last record of an instance's range [id‖0, id‖1) in db, whose
+ * keys end in a suffix-byte sequence number: *found says whether there is
+ * one, *last is its number. With rmw the read takes a write lock, which
+ * orders concurrent appenders.
+ */
+static enum store_err
+range_last(struct store_txn *tx, DB *db, const char *id, size_t suffix, u_int32_t rmw, int *found, uint64_t *last)
 {
 	struct store_key key;
+	size_t plen = strlen(id) + 1;
 	DBC *c;
 	DBT k, d;
 	int ret;
-	size_t plen = strlen(id) + 1;
 
-	*len = 0;
-	if (!ids_instance_valid(id, 1))
-		return STORE_INVALID;
-	/* The last record of the range is just before id‖1. */
+	*found = 0;
+	*last = 0;
 	key_prefix1(&key, id);
-	if ((ret = h->history->cursor(h->history, tx->txn, &c, 0)) != 0)
+	if ((ret = db->cursor(db, tx->txn, &c, 0)) != 0)
 		return store_dberr(tx->st, ret);
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	k.data = key.b;
 	k.size = (u_int32_t)key.len;
 	d.flags = DB_DBT_PARTIAL;
-	ret = c->get(c, &k, &d, DB_SET_RANGE);
+	/* The record just before id‖1, or the last one of the database. */
+	ret = c->get(c, &k, &d, DB_SET_RANGE | rmw);
 	if (ret == 0)
-		ret = c->get(c, &k, &d, DB_PREV);
+		ret = c->get(c, &k, &d, DB_PREV | rmw);
 	else if (ret == DB_NOTFOUND)
-		ret = c->get(c, &k, &d, DB_LAST);
-	if (ret == 0 && k.size == plen + 4 && memcmp(k.data, id, plen - 1) == 0 &&
-	    ((unsigned char *)k.data)[plen - 1] == 0)
-		*len = codec_get32((unsigned char *)k.data + plen) + 1;
+		ret = c->get(c, &k, &d, DB_LAST | rmw);
+	if (ret == 0 && k.size == plen + suffix && memcmp(k.data, id, plen - 1) == 0 &&
+	    ((unsigned char *)k.data)[plen - 1] == 0) {
+		*found = 1;
+		*last = suffix == 4 ? codec_get32((unsigned char *)k.data + plen)
+				    : codec_get64((unsigned char *)k.data + plen);
+	}
 	ret = store_cursor_close(c, ret);
 	return ret == 0 || ret == DB_NOTFOUND ? STORE_OK : store_dberr(tx->st, ret);
+}
+
+enum store_err
+store_history_length(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t *len)
+{
+	uint64_t last;
+	int found;
+	enum store_err e;
+
+	*len = 0;
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	if ((e = range_last(tx, h->history, id, 4, 0, &found, &last)) == STORE_OK && found)
+		*len = (uint32_t)last + 1;
+	return e;
 }
 
 enum store_err
@@ -233,44 +256,22 @@ enum store_err
 store_inbox_append(struct store_txn *tx, struct store_hub *h, const char *id, const struct store_event *ev, int64_t now)
 {
 	struct store_key key;
-	DBC *c;
-	DBT k, d;
-	uint64_t seq = 1;
-	size_t plen = strlen(id) + 1;
-	int ret, was_empty = 1;
+	uint64_t last;
+	int found;
 	enum store_err e;
 
 	if (!ids_instance_valid(id, 1))
 		return STORE_INVALID;
 	if (!event_ok(ev))
 		return STORE_TOOBIG;
-	/* Find the instance's last inbox record: its successor is the new seq.
-	 * The write lock on that page orders concurrent appenders. */
-	key_prefix1(&key, id);
-	if ((ret = h->inbox->cursor(h->inbox, tx->txn, &c, 0)) != 0)
-		return store_dberr(tx->st, ret);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
-	k.data = key.b;
-	k.size = (u_int32_t)key.len;
-	d.flags = DB_DBT_PARTIAL;
-	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_RMW);
-	if (ret == 0)
-		ret = c->get(c, &k, &d, DB_PREV | DB_RMW);
-	else if (ret == DB_NOTFOUND)
-		ret = c->get(c, &k, &d, DB_LAST | DB_RMW);
-	if (ret == 0 && k.size == plen + 8 && memcmp(k.data, id, plen - 1) == 0 &&
-	    ((unsigned char *)k.data)[plen - 1] == 0) {
-		seq = codec_get64((unsigned char *)k.data + plen) + 1;
-		was_empty = 0;
-	}
-	ret = store_cursor_close(c, ret);
-	if (ret != 0 && ret != DB_NOTFOUND)
-		return store_dberr(tx->st, ret);
-	key_inbox(&key, id, seq);
+	/* The new event follows the instance's last inbox record. */
+	if ((e = range_last(tx, h->inbox, id, 8, DB_RMW, &found, &last)) != STORE_OK)
+		return e;
+	key_inbox(&key, id, found ? last + 1 : 1);
 	if ((e = event_put(tx, h->inbox, &key, ev, DB_NOOVERWRITE)) != STORE_OK)
 		return e;
-	if (was_empty)
+	/* An empty inbox means the instance was not on the ready queue. */
+	if (!found)
 		return store_ready_put(tx, h, id, now);
 	return STORE_OK;
 }
