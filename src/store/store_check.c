@@ -1,8 +1,8 @@
 /*
  * store_check.c — record counts and the logical integrity check of a hub
- * (taskhubctl stats / check). The stock db_verify cannot join an
- * environment opened with failchk, and verifying live files is unsafe, so
- * the check walks every database through the environment instead.
+ * (taskhubctl stats / check). db_verify reads the files directly, which is
+ * unsafe while other processes write them, so the check walks every
+ * database through the environment instead.
  */
 #include "config.h"
 

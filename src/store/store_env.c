@@ -4,13 +4,21 @@
  *
  * Several kinds of process share one environment: many short-lived
  * responders (which mod_fcgid may kill at any moment), one daemon, the
- * operator's tool. Two mechanisms keep a killed process from wedging the
- * rest (DESIGN §2):
+ * operator's tool. What keeps a killed process from wedging the rest
+ * (DESIGN §2):
  *  - DB_REGISTER|DB_RECOVER: each opener registers its pid; an opener that
  *    finds a dead registrant runs recovery, and the live processes see
  *    DB_RUNRECOVERY and reopen (store->panic, handled in store_txn.c);
- *  - failchk: a process blocked on a lock held by a dead one times out,
- *    runs failchk, which aborts the dead transaction and frees its locks.
+ *  - a process blocked on a lock held by a dead one times out (the
+ *    watchdog thread below makes timeouts fire), and its retry reopens the
+ *    environment, which is exactly the DB_REGISTER check above.
+ *
+ * Not failchk. Berkeley DB 5.3 as Debian builds it uses process-shared
+ * pthread mutexes and condition variables; failchk's clean-up of a process
+ * that died waiting for a lock calls pthread_cond_destroy on the dead
+ * waiter's condition variable, which glibc (>= 2.25) blocks on forever, and
+ * at open it does so under the registry lock, wedging every later opener.
+ * The crash tests (a victim killed while waiting for a lock) reproduce it.
  */
 #include "config.h"
 
@@ -83,8 +91,11 @@ store_dberr(struct store *st, int ret)
 		return STORE_NOTFOUND;
 	case DB_KEYEXIST:
 		return STORE_EXISTS;
-	case DB_LOCK_DEADLOCK:
 	case DB_LOCK_NOTGRANTED:
+		/* A lock timeout (DB_TIME_NOTGRANTED): the holder may be dead. */
+		st->lock_timeout = 1;
+		return STORE_RETRY;
+	case DB_LOCK_DEADLOCK:
 		return STORE_RETRY;
 	case ENOSPC:
 		return STORE_NOSPACE;
@@ -99,22 +110,6 @@ store_dberr(struct store *st, int ret)
 	}
 }
 
-/*
- * failchk asks whether the process behind a registered thread still lives.
- * EPERM means it exists under another user (a responder running as the web
- * server user while the daemon runs as another): alive, not dead.
- */
-static int
-store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
-{
-	(void)env;
-	(void)tid;
-	(void)flags;
-	if (kill(pid, 0) == 0)
-		return 1;
-	return errno == EPERM;
-}
-
 static void
 store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
@@ -123,7 +118,7 @@ store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	log_warnx("berkeley db: %s", msg);
 }
 
-/* Informational messages (failchk's "Freeing read locks ...") would go to
+/* Informational messages (recovery's progress, for one) would go to
  * stdout, which in the responder is the HTTP response: log them instead. */
 static void
 store_msgcall(const DB_ENV *env, const char *msg)
@@ -155,18 +150,17 @@ store_env_configure(struct store *st, DB_ENV **out)
 	env->set_errcall(env, store_errcall);
 	env->set_msgcall(env, store_msgcall);
 	env->set_event_notify(env, store_event);
-	/* failchk needs to know the live threads of control and how to test one. */
-	if ((ret = env->set_isalive(env, store_isalive)) != 0)
-		goto fail;
-	if ((ret = env->set_thread_count(env, 4096)) != 0)
-		goto fail;
 	/* Detect deadlock cycles whenever a lock request blocks; the youngest
 	 * transaction loses and the retry wrapper runs it again. */
 	if ((ret = env->set_lk_detect(env, DB_LOCK_YOUNGEST)) != 0)
 		goto fail;
 	/* A waiter gives up after this long, so a lock left by a dead process
-	 * costs at most one timeout before failchk frees it. */
+	 * costs at most one timeout before the retry's reopen recovers. */
 	if ((ret = env->set_timeout(env, (db_timeout_t)st->opt.lock_timeout_ms * 1000, DB_SET_LOCK_TIMEOUT)) != 0)
+		goto fail;
+	/* A timed-out wait says so (DB_LOCK_NOTGRANTED) instead of posing as a
+	 * deadlock: the retry wrapper then checks for a dead holder. */
+	if ((ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0)
 		goto fail;
 	/* Purges and scans lock many pages in one transaction. */
 	if ((ret = env->set_lk_max_locks(env, 200000)) != 0 || (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
@@ -200,7 +194,7 @@ fail:
 /*
  * The watchdog thread: expire lock waits that passed the lock timeout.
  * Any live process's watchdog wakes every waiter of the environment, and
- * the waiter's retry then runs failchk to free a dead holder's locks.
+ * the waiter's retry then reopens, recovering if the holder died.
  */
 static void *
 store_detector_main(void *arg)
@@ -243,8 +237,11 @@ store_detector_start(struct store *st)
 		return -1;
 	denv->set_errcall(denv, store_errcall);
 	denv->set_msgcall(denv, store_msgcall);
-	denv->set_isalive(denv, store_isalive);
-	denv->set_thread_count(denv, 4096);
+	/* When another process recovers the environment it panics this one; a
+	 * thread of ours blocked in a lock wait must still be woken at its
+	 * timeout (it then sees the panic and reopens), so the watchdog alone
+	 * ignores the panic. It only expires lock requests. */
+	denv->set_flags(denv, DB_NOPANIC, 1);
 	if (denv->open(denv, st->home, DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN, 0) != 0) {
 		denv->close(denv, 0);
 		return -1;
@@ -299,11 +296,10 @@ store_env_open(struct store *st)
 
 	if ((ret = store_env_configure(st, &st->env)) != 0)
 		return store_dberr(st, ret);
-	/* DB_REGISTER + DB_RECOVER: recover only when a registered process died
-	 * (or at creation). DB_FAILCHK: clean up dead threads at open too.
+	/* DB_REGISTER + DB_RECOVER: run recovery when a registered process died
+	 * (or at creation); not DB_FAILCHK (see the top of this file).
 	 * DB_CREATE is needed for the regions even when the files exist. */
-	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER | DB_RECOVER |
-		DB_FAILCHK;
+	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER | DB_RECOVER;
 	if ((ret = st->env->open(st->env, st->home, flags, mode)) != 0) {
 		log_warnx("cannot open environment %s: %s", st->home, db_strerror(ret));
 		goto fail;
@@ -433,7 +429,7 @@ store_home(const struct store *st)
 
 /*
  * Called before a transaction when the environment panicked (another process
- * ran recovery, or failchk found a dead process inside Berkeley DB): close
+ * ran recovery) or a lock wait timed out (the holder may be dead): close
  * every handle and open again, which runs recovery if still needed. Hub
  * structs stay where they are, so callers' pointers remain valid.
  */
@@ -445,35 +441,32 @@ store_reopen(struct store *st)
 	DB_TXN *txn;
 	int ret;
 
-	log_warnx("environment %s needs recovery; reopening", st->home);
+	log_info("reopening environment %s", st->home);
 	store_env_close(st);
 	if ((e = store_env_open(st)) != STORE_OK)
-		return e;
+		goto fail;
 	for (h = st->hubs; h != NULL; h = h->next) {
-		if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
-			return store_dberr(st, ret);
+		if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0) {
+			e = store_dberr(st, ret);
+			goto fail;
+		}
 		e = store_hub_open_dbs(st, h, txn, 0);
 		if (e == STORE_OK)
 			ret = txn->commit(txn, 0);
 		else
 			txn->abort(txn);
+		if (e == STORE_OK && ret != 0)
+			e = store_dberr(st, ret);
 		if (e != STORE_OK)
-			return e;
-		if (ret != 0)
-			return store_dberr(st, ret);
+			goto fail;
 	}
 	return STORE_OK;
-}
-
-/* Frees the locks and aborts the transactions of dead processes. */
-int
-store_failchk(struct store *st)
-{
-	int ret = st->env->failchk(st->env, 0);
-
-	if (ret == DB_RUNRECOVERY)
-		st->panic = 1;
-	return ret;
+fail:
+	/* Half reopened (a hub's open timed out behind a live holder's lock):
+	 * reopen again before the next transaction rather than run one on
+	 * closed handles. */
+	st->panic = 1;
+	return e;
 }
 
 enum store_err

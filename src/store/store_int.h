@@ -40,7 +40,8 @@ struct store {
 	struct store_options opt;
 	DB *catalog; /* the hubs: lowercase name -> created time ‖ name as created */
 	struct store_hub *hubs;
-	int panic; /* Berkeley DB said DB_RUNRECOVERY: reopen before the next transaction */
+	int panic;        /* DB_RUNRECOVERY, or a lock timeout: reopen before the next transaction */
+	int lock_timeout; /* the last attempt ended in a lock timeout */
 	/* The lock-timeout watchdog (store_env.c): Berkeley DB only checks
 	 * lock timeouts when its deadlock detector runs, so each process runs
 	 * it periodically; otherwise a waiter blocked on a dead process's lock
@@ -70,8 +71,6 @@ int store_cursor_close(DBC *c, int ret);
 
 /* After a panic: close every handle and open again (store_env.c). */
 enum store_err store_reopen(struct store *st);
-/* Abort the transactions and free the locks of dead processes. */
-int store_failchk(struct store *st);
 
 /* Opens or creates the databases of one hub inside txn. */
 enum store_err store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN *txn, int create);

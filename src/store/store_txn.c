@@ -41,8 +41,14 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 	tx.flags = flags;
 	codec_buf_init(&tx.buf, STORE_MAX_RECORD);
 	for (attempt = 0; attempt < st->opt.max_retries; attempt++) {
-		if (st->panic && (e = store_reopen(st)) != STORE_OK)
-			break;
+		if (st->panic && (e = store_reopen(st)) != STORE_OK) {
+			/* A reopen that timed out behind a live lock holder is one
+			 * more attempt, not the end. */
+			if (e != STORE_RETRY)
+				break;
+			store_txn_backoff(attempt);
+			continue;
+		}
 		/* Read-only bodies run at degree 2 so long scans do not hold read
 		 * locks that would stall writers. */
 		ret = st->env->txn_begin(st->env, NULL, &tx.txn, (flags & STORE_TXN_READONLY) ? DB_READ_COMMITTED : 0);
@@ -65,9 +71,13 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 				break;
 		}
 		/* Deadlock, lock timeout or panic. A timeout may mean the lock
-		 * holder is dead: failchk aborts its transaction and frees it. */
-		if (!st->panic)
-			store_failchk(st);
+		 * holder is dead: reopening makes the DB_REGISTER check, which
+		 * runs recovery if a registered process died (the others see
+		 * the panic and reopen in turn). */
+		if (st->lock_timeout) {
+			st->lock_timeout = 0;
+			st->panic = 1;
+		}
 		store_txn_backoff(attempt);
 		e = STORE_BUSY;
 	}
