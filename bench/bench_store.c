@@ -399,18 +399,6 @@ struct raw_side {
 	DB *tasks, *timers, *functions, *entities, *meta;
 };
 
-/* store_env.c's isalive: EPERM means alive under another user. */
-static int
-raw_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
-{
-	(void)env;
-	(void)tid;
-	(void)flags;
-	if (kill(pid, 0) == 0)
-		return 1;
-	return errno == EPERM;
-}
-
 static void
 raw_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
@@ -444,10 +432,9 @@ raw_env_open(const char *dir, int dur, int create, struct raw_side *r)
 	raw_check(db_env_create(&env, 0), "db_env_create");
 	env->set_errcall(env, raw_errcall);
 	env->set_event_notify(env, raw_event);
-	raw_check(env->set_isalive(env, raw_isalive), "set_isalive");
-	raw_check(env->set_thread_count(env, 4096), "set_thread_count");
 	raw_check(env->set_lk_detect(env, DB_LOCK_YOUNGEST), "set_lk_detect");
 	raw_check(env->set_timeout(env, 500 * 1000, DB_SET_LOCK_TIMEOUT), "set_timeout");
+	raw_check(env->set_flags(env, DB_TIME_NOTGRANTED, 1), "set_flags");
 	raw_check(env->set_lk_max_locks(env, 200000), "set_lk_max_locks");
 	raw_check(env->set_lk_max_objects(env, 200000), "set_lk_max_objects");
 	raw_check(env->set_lk_max_lockers(env, 20000), "set_lk_max_lockers");
@@ -460,7 +447,7 @@ raw_env_open(const char *dir, int dur, int create, struct raw_side *r)
 		raw_check(env->set_flags(env, DB_TXN_NOSYNC, 1), "set_flags");
 	raw_check(env->open(env, dir,
 			    DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER |
-				    DB_RECOVER | DB_FAILCHK,
+				    DB_RECOVER,
 			    0600),
 		  "env open");
 	r->env = env;
