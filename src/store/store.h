@@ -190,7 +190,7 @@ enum store_err store_purge_batch(struct store *st, struct store_hub *h, const st
 struct store_event {
 	int type;          /* Durable Task EventType number */
 	int32_t event_id;  /* EventId; -1 when none */
-	int32_t task_id;   /* TaskScheduledId / TimerId; -1 when none */
+	int32_t task_id;   /* TaskScheduledId / TimerId; ExecutionCompleted: the final status; -1 when none */
 	int64_t timestamp; /* µs */
 	int64_t fire_at;   /* timers, µs */
 	uint32_t flags;    /* STORE_EVENT_* */
@@ -212,6 +212,11 @@ enum store_err store_history_append(struct store_txn *tx, struct store_hub *h, c
  * after the last returned, or 0 when the history ends there. */
 enum store_err store_history_read(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t from_seq,
 				  size_t max, struct store_event **out, size_t *n, uint32_t *next_seq);
+/* Opaque continuation tokens for history pages (the same scheme as
+ * instance listings): a malloc'd token naming position seq, and its parser
+ * (STORE_INVALID for anything it did not make). */
+char *store_history_token(uint32_t seq);
+enum store_err store_history_token_parse(const char *tok, uint32_t *seq);
 /* Number of history events of the instance (the next append position). */
 enum store_err store_history_length(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t *len);
 /* Deletes all history of an instance (continue-as-new, replace, purge). */

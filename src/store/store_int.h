@@ -109,6 +109,7 @@ enum token_kind {
 	TOKEN_STATUS = 2,  /* instances by idx_status */
 	TOKEN_PREFIX = 3,  /* instances by ID */
 	TOKEN_ENTITY = 4,  /* entities by name ‖ key */
+	TOKEN_HISTORY = 5, /* history position: be32(seq) */
 };
 char *token_make(int kind, const void *key, size_t len);
 /* Decodes tok into key (cap KEY_MAX); STORE_INVALID if malformed, tampered

@@ -166,3 +166,23 @@ token_parse(const char *tok, int kind, struct store_key *key)
 	memcpy(key->b, raw + 2, key->len);
 	return STORE_OK;
 }
+
+char *
+store_history_token(uint32_t seq)
+{
+	unsigned char k[4];
+
+	codec_be32(k, seq);
+	return token_make(TOKEN_HISTORY, k, sizeof(k));
+}
+
+enum store_err
+store_history_token_parse(const char *tok, uint32_t *seq)
+{
+	struct store_key k;
+
+	if (token_parse(tok, TOKEN_HISTORY, &k) != STORE_OK || k.len != 4)
+		return STORE_INVALID;
+	*seq = codec_get32(k.b);
+	return STORE_OK;
+}

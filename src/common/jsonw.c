@@ -1,0 +1,70 @@
+/*
+ * jsonw.c — JSON output helpers.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/jsonw.h"
+
+int
+jsonw_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL)
+		return buf_add(b, "null", 4);
+	buf_addc(b, '"');
+	for (;;) {
+		/* Copy the longest run that needs no escaping in one append. */
+		size_t i = 0;
+
+		while (p[i] != '\0' && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+			i++;
+		buf_add(b, p, i);
+		p += i;
+		if (*p == '\0')
+			break;
+		switch (*p) {
+		case '"':
+			buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			buf_add(b, "\\t", 2);
+			break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+
+			buf_add(b, u, 6);
+		}
+		}
+		p++;
+	}
+	return buf_addc(b, '"');
+}
+
+int
+jsonw_key(struct buf *b, const char *name)
+{
+	buf_addc(b, '"');
+	buf_adds(b, name);
+	return buf_add(b, "\":", 2);
+}
+
+int
+jsonw_raw(struct buf *b, const char *json)
+{
+	if (json == NULL)
+		return buf_add(b, "null", 4);
+	return buf_adds(b, json);
+}

@@ -1,0 +1,18 @@
+/*
+ * jsonw.h — writing JSON into a capped buffer. Stored payloads are JSON
+ * text already validated on the way in, so they are embedded as they are
+ * rather than parsed and printed again.
+ */
+#ifndef TH_JSONW_H
+#define TH_JSONW_H
+
+#include "common/buf.h"
+
+/* Appends s as a JSON string literal (quotes, escapes); NULL writes null. */
+int jsonw_str(struct buf *b, const char *s);
+/* Appends "name": (a key and colon; name is trusted ASCII). */
+int jsonw_key(struct buf *b, const char *name);
+/* Appends stored JSON text as a value; NULL writes null. */
+int jsonw_raw(struct buf *b, const char *json);
+
+#endif
