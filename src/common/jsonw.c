@@ -50,7 +50,8 @@ jsonw_str(struct buf *b, const char *s)
 		}
 		p++;
 	}
-	return buf_addc(b, '"');
+	buf_addc(b, '"');
+	return b->overflow ? -1 : 0;
 }
 
 int

@@ -8,7 +8,8 @@
 
 #include "common/buf.h"
 
-/* Appends s as a JSON string literal (quotes, escapes); NULL writes null. */
+/* Each returns 0, or -1 once the buffer has refused an append (b->overflow).
+ * Appends s as a JSON string literal (quotes, escapes); NULL writes null. */
 int jsonw_str(struct buf *b, const char *s);
 /* Appends "name": (a key and colon; name is trusted ASCII). */
 int jsonw_key(struct buf *b, const char *name);
