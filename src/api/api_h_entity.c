@@ -68,7 +68,6 @@ api_h_entity_signal(struct api_ctx *c)
 	char low[IDS_NAME_MAX + 1];
 	struct buf raw;
 	enum store_err e;
-	size_t i;
 
 	if (!api_entity_id(c, &name, &key))
 		return;
@@ -106,9 +105,7 @@ api_h_entity_signal(struct api_ctx *c)
 			a.ev.data = raw.p;
 		}
 	}
-	for (i = 0; name[i] != '\0' && i < IDS_NAME_MAX; i++)
-		low[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
-	low[i] = '\0';
+	ids_lower(low, name, sizeof(low));
 	snprintf(a.id, sizeof(a.id), "@%s@%s", low, key);
 	a.h = c->hub;
 	a.name = name;

@@ -136,6 +136,16 @@ ids_entity_key_valid(const char *key)
 	return ids_text_ok(key, IDS_INSTANCE_MAX, "/\\#?");
 }
 
+void
+ids_lower(char *dst, const char *src, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < cap; i++)
+		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] + 32) : src[i];
+	dst[i] = '\0';
+}
+
 int
 ids_new_guid(char out[33])
 {

@@ -26,6 +26,10 @@ int ids_name_valid(const char *name);
 /* Entity keys may be empty; otherwise as instance IDs without the '@' rule. */
 int ids_entity_key_valid(const char *key);
 
+/* Copies src into dst (cap bytes, NUL-terminated, truncating) with ASCII
+ * letters lower-cased: entity and function names are case-insensitive. */
+void ids_lower(char *dst, const char *src, size_t cap);
+
 /* Writes 32 lowercase hex digits and a NUL (Guid "N" format) from the
  * kernel's random source into out[33]. Returns 0, or -1 with errno. */
 int ids_new_guid(char out[33]);

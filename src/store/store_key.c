@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/b64.h"
+#include "common/ids.h"
 #include "store/store_int.h"
 
 static void
@@ -32,11 +33,7 @@ key_byte(struct store_key *k, unsigned char c)
 void
 key_lower(char *dst, const char *src, size_t cap)
 {
-	size_t i;
-
-	for (i = 0; src[i] != '\0' && i + 1 < cap; i++)
-		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] + 32) : src[i];
-	dst[i] = '\0';
+	ids_lower(dst, src, cap);
 }
 
 void
