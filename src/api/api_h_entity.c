@@ -236,12 +236,8 @@ api_h_entity_list(struct api_ctx *c)
 	buf_addc(b, '[');
 	for (i = 0; i < a.n; i++) {
 		char t[TIMEFMT_MAX], low[IDS_NAME_MAX + 1];
-		size_t j;
 
-		for (j = 0; a.v[i].name[j] != '\0' && j < IDS_NAME_MAX; j++)
-			low[j] = (a.v[i].name[j] >= 'A' && a.v[i].name[j] <= 'Z') ? (char)(a.v[i].name[j] + 32)
-										  : a.v[i].name[j];
-		low[j] = '\0';
+		ids_lower(low, a.v[i].name, sizeof(low));
 		timefmt_precise(a.v[i].last_op, t);
 		buf_add(b, i ? ",{\"entityId\":{\"name\":" : "{\"entityId\":{\"name\":", i ? 22 : 21);
 		jsonw_str(b, low);
