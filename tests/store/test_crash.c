@@ -54,6 +54,7 @@
 #include "store/store.h"
 #include "tap.h"
 #include "testenv.h"
+#include "testproc.h"
 
 #define CRASH_NAME            "CrashOrch"
 #define CRASH_EPOCH           INT64_C(1700000000000000)
@@ -175,15 +176,6 @@ static const struct round_def crash_waiter_rounds[] = {
 };
 /* clang-format on */
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 rec_make(struct rec *r, const char *tag, unsigned round, unsigned i)
 {
@@ -207,62 +199,10 @@ expect_add(struct expectations *x, const char *tag, unsigned round, int present)
 
 /* ---- pipes ------------------------------------------------------------- */
 
-static int
-fd_write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes within timeout_ms; 0, 1 on end of file (the
- * writer exited or died), -1 on error or timeout. */
-static int
-fd_read_full(int fd, void *buf, size_t len, int timeout_ms)
-{
-	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
-	struct pollfd pfd;
-	char *p = buf;
-	ssize_t r;
-	int left;
-
-	while (len > 0) {
-		if ((left = (int)((deadline - now_us()) / 1000)) <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((r = poll(&pfd, 1, left)) <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		if ((r = read(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			return 1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 static void
 report_send(int fd, const struct report *r)
 {
-	if (fd_write_full(fd, r, sizeof(*r)) == -1)
+	if (testproc_write_full(fd, r, sizeof(*r)) == -1)
 		_exit(5);
 }
 
@@ -285,7 +225,7 @@ report_wait(int fd, int what, struct report *r, const char *who, int timeout_ms)
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = fd_read_full(fd, r, sizeof(*r), timeout_ms)) != 0) {
+	if ((rc = testproc_read_full(fd, r, sizeof(*r), timeout_ms)) != 0) {
 		if (rc == 1)
 			diag("%s: ended (exited or crashed) without report '%c'", who, what);
 		else
@@ -323,12 +263,12 @@ drop_to_nobody(void)
 static int
 child_reap(pid_t pid)
 {
-	int64_t deadline = now_us() + (int64_t)CRASH_WAIT_MS * 1000;
+	int64_t deadline = testproc_now_us() + (int64_t)CRASH_WAIT_MS * 1000;
 	struct timespec ts = {0, 10 * 1000 * 1000};
 	int status;
 	pid_t r;
 
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && now_us() < deadline)
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && testproc_now_us() < deadline)
 		nanosleep(&ts, NULL);
 	if (r == pid)
 		return status;
@@ -380,7 +320,7 @@ child_release(struct child *c)
 static int
 child_go(struct child *c)
 {
-	return fd_write_full(c->go, "g", 1);
+	return testproc_write_full(c->go, "g", 1);
 }
 
 /* Forks a child running fn(plan, report fd, go fd), which never returns. */
@@ -484,7 +424,7 @@ batch_txn(struct store_txn *tx, void *arg)
 	if (b->go_fd < 0)
 		for (;;)
 			pause();
-	if (fd_read_full(b->go_fd, &byte, 1, CRASH_WAIT_MS) != 0)
+	if (testproc_read_full(b->go_fd, &byte, 1, CRASH_WAIT_MS) != 0)
 		return STORE_IO;
 	return STORE_OK;
 }
@@ -504,13 +444,13 @@ batch_init(struct batch *b, struct store_hub *h, const char *tag, unsigned round
 static enum store_err
 batch_run(struct store *st, struct batch *b, int64_t *elapsed_us)
 {
-	int64_t t0 = now_us();
+	int64_t t0 = testproc_now_us();
 	enum store_err e;
 
 	b->attempts = 0;
 	e = store_txn_run(st, 0, batch_txn, b);
 	if (elapsed_us != NULL)
-		*elapsed_us = now_us() - t0;
+		*elapsed_us = testproc_now_us() - t0;
 	return e;
 }
 
@@ -646,7 +586,7 @@ survivor_main(const struct plan *p, int rep, int go)
 	struct batch b;
 	struct report r;
 	enum store_err e;
-	int64_t t0 = now_us(), us;
+	int64_t t0 = testproc_now_us(), us;
 	unsigned i;
 	char byte;
 	int eperm;
@@ -665,10 +605,10 @@ survivor_main(const struct plan *p, int rep, int go)
 		report_err(rep, 'C', batch_run(st, &b, NULL));
 	}
 	for (i = 0; i < p->phases; i++) {
-		if (fd_read_full(go, &byte, 1, CRASH_WAIT_MS) != 0)
+		if (testproc_read_full(go, &byte, 1, CRASH_WAIT_MS) != 0)
 			_exit(3);
 		if (i > 0 || p->commit_first)
-			t0 = now_us();
+			t0 = testproc_now_us();
 		batch_init(&b, h, p->tag, p->round);
 		b.probe = p->probe;
 		e = batch_run(st, &b, &us);
@@ -678,7 +618,7 @@ survivor_main(const struct plan *p, int rep, int go)
 		r.attempts = b.attempts;
 		r.seen = b.seen;
 		r.eperm = eperm;
-		r.elapsed_us = now_us() - t0;
+		r.elapsed_us = testproc_now_us() - t0;
 		report_send(rep, &r);
 	}
 	store_close(st);
@@ -695,7 +635,7 @@ verifier_main(const struct plan *p, int rep, int go)
 	struct verify v;
 	struct report r;
 	char *report = NULL;
-	int64_t t0 = now_us();
+	int64_t t0 = testproc_now_us();
 
 	(void)go;
 	memset(&r, 0, sizeof(r));
@@ -704,7 +644,7 @@ verifier_main(const struct plan *p, int rep, int go)
 		report_send(rep, &r);
 		_exit(2);
 	}
-	r.elapsed_us = now_us() - t0;
+	r.elapsed_us = testproc_now_us() - t0;
 	memset(&v, 0, sizeof(v));
 	v.h = h;
 	v.x = p->x;

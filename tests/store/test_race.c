@@ -36,6 +36,7 @@
 #include "store/store.h"
 #include "tap.h"
 #include "testenv.h"
+#include "testproc.h"
 
 #define RACE_PROCS          16
 #define RACE_ROUNDS         200 /* fresh IDs */
@@ -68,15 +69,6 @@ struct race_arg {
 
 static const int race_terminal[] = {STATUS_COMPLETED, STATUS_FAILED, STATUS_CANCELED, STATUS_TERMINATED};
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The instance ID of a round; replace rounds reuse the racing rounds' IDs. */
 static void
 race_id(char *buf, size_t cap, unsigned round)
@@ -90,55 +82,6 @@ race_payload(unsigned round, unsigned racer, char *exec, size_t ecap, char *inpu
 {
 	snprintf(exec, ecap, "exec-r%04u-p%02u", round, racer);
 	snprintf(input, icap, "{\"racer\":%u,\"round\":%u,\"pid_slot\":\"p%02u\"}", racer, round, racer);
-}
-
-static int
-fd_write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes within timeout_ms; -1 on EOF, error or timeout. */
-static int
-fd_read_full(int fd, void *buf, size_t len, int timeout_ms)
-{
-	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
-	struct pollfd pfd;
-	char *p = buf;
-	ssize_t r;
-	int left;
-
-	while (len > 0) {
-		if ((left = (int)((deadline - now_us()) / 1000)) <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((r = poll(&pfd, 1, left)) <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		if ((r = read(fd, p, len)) <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
 }
 
 static enum store_err
@@ -176,7 +119,7 @@ racer_main(unsigned racer, struct race_shared *sh, int rep)
 			pthread_barrier_wait(&sh->start);
 			r.round = round;
 			r.err = e;
-			if (fd_write_full(rep, &r, sizeof(r)) == -1)
+			if (testproc_write_full(rep, &r, sizeof(r)) == -1)
 				_exit(3);
 		}
 		_exit(2);
@@ -193,14 +136,14 @@ racer_main(unsigned racer, struct race_shared *sh, int rep)
 		a.c.parent_task_id = -1;
 		a.c.now = RACE_EPOCH + (int64_t)round * 1000;
 		pthread_barrier_wait(&sh->start);
-		r.start_us = now_us();
+		r.start_us = testproc_now_us();
 		e = store_txn_run(st, 0, race_txn, &a);
-		r.end_us = now_us();
+		r.end_us = testproc_now_us();
 		r.round = round;
 		r.err = e;
 		r.replaced = a.replaced;
 		r.attempts = a.attempts;
-		if (fd_write_full(rep, &r, sizeof(r)) == -1)
+		if (testproc_write_full(rep, &r, sizeof(r)) == -1)
 			_exit(3);
 	}
 	store_close(st);
@@ -358,7 +301,7 @@ race_collect(struct store *st, struct store_hub *h, int rep, unsigned round, uin
 
 	t->rounds++;
 	for (i = 0; i < RACE_PROCS; i++) {
-		if (fd_read_full(rep, &all[i], sizeof(r), RACE_WAIT_MS) == -1) {
+		if (testproc_read_full(rep, &all[i], sizeof(r), RACE_WAIT_MS) != 0) {
 			diag("round %u: only %u of %u racers reported", round, i, RACE_PROCS);
 			return -1;
 		}
@@ -487,18 +430,19 @@ main(void)
 	}
 	close(rep[1]);
 
-	t0 = now_us();
+	t0 = testproc_now_us();
 	memset(&fresh, 0, sizeof(fresh));
 	for (round = 0; round < RACE_ROUNDS && !broken; round++) {
 		pthread_barrier_wait(&sh->start);
 		if (race_collect(st, h, rep[0], round, 0, 0, &fresh) == -1)
 			broken = 1;
 	}
-	diag("%u racing rounds of %u processes in %.3f s", RACE_ROUNDS, RACE_PROCS, (double)(now_us() - t0) / 1e6);
+	diag("%u racing rounds of %u processes in %.3f s", RACE_ROUNDS, RACE_PROCS,
+	     (double)(testproc_now_us() - t0) / 1e6);
 	if (!broken)
 		tally_report(&fresh, "fresh IDs");
 
-	t0 = now_us();
+	t0 = testproc_now_us();
 	memset(&repl, 0, sizeof(repl));
 	for (round = RACE_ROUNDS; round < RACE_ROUNDS + RACE_REPLACE_ROUNDS && !broken; round++) {
 		/* Make the instance terminal before anyone starts. */
@@ -517,7 +461,7 @@ main(void)
 		if (race_collect(st, h, rep[0], round, f.generation + 1, 1, &repl) == -1)
 			broken = 1;
 	}
-	diag("%u replace rounds in %.3f s", RACE_REPLACE_ROUNDS, (double)(now_us() - t0) / 1e6);
+	diag("%u replace rounds in %.3f s", RACE_REPLACE_ROUNDS, (double)(testproc_now_us() - t0) / 1e6);
 	if (!broken) {
 		tally_report(&repl, "terminal IDs replaced");
 		is_int(repl.not_replaced, 0, "terminal IDs replaced: each winner reports it replaced the old instance");

@@ -43,6 +43,7 @@
 #include "store/store.h"
 #include "tap.h"
 #include "testenv.h"
+#include "testproc.h"
 
 #define REC_WRITERS        4
 #define REC_PER_TXN        3  /* instances per transaction */
@@ -88,70 +89,10 @@ struct rec_verdict {
 	char first[600];
 };
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static const char *
 rec_durability_name(enum store_durability d)
 {
 	return d == STORE_DURABLE_FULL ? "full" : d == STORE_DURABLE_WRITE_NOSYNC ? "write-nosync" : "nosync";
-}
-
-static int
-fd_write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes within timeout_ms; 0, 1 on a clean EOF before
- * any byte, -1 on error, timeout or a torn record. */
-static int
-fd_read_full(int fd, void *buf, size_t len, int timeout_ms)
-{
-	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
-	struct pollfd pfd;
-	size_t got = 0;
-	ssize_t r;
-	int left;
-
-	while (got < len) {
-		if ((left = (int)((deadline - now_us()) / 1000)) <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((r = poll(&pfd, 1, left)) <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		if ((r = read(fd, (char *)buf + got, len - got)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			return got == 0 ? 1 : -1;
-		got += (size_t)r;
-	}
-	return 0;
 }
 
 /* ---- what a transaction writes -------------------------------------------- */
@@ -269,7 +210,7 @@ staller_txn(struct store_txn *tx, void *arg)
 			return e;
 	}
 	/* Deliberately against the rule for bodies: say so, and stay. */
-	if (fd_write_full(fd, "H", 1) == -1)
+	if (testproc_write_full(fd, "H", 1) == -1)
 		_exit(4);
 	for (;;)
 		pause();
@@ -308,7 +249,7 @@ writer_main(const char *home, unsigned round, unsigned writer, int rep)
 	if ((e = rec_open(home, rec_rounds[round], "TestHub", &st, &h)) != STORE_OK) {
 		r.seq = -1;
 		r.err = e;
-		(void)fd_write_full(rep, &r, sizeof(r));
+		(void)testproc_write_full(rep, &r, sizeof(r));
 		_exit(2);
 	}
 	memset(&a, 0, sizeof(a));
@@ -319,12 +260,12 @@ writer_main(const char *home, unsigned round, unsigned writer, int rep)
 		if ((e = store_txn_run(st, 0, writer_txn, &a)) != STORE_OK) {
 			r.seq = -2;
 			r.err = e;
-			(void)fd_write_full(rep, &r, sizeof(r));
+			(void)testproc_write_full(rep, &r, sizeof(r));
 			_exit(1);
 		}
 		/* Reported only now: the transaction is committed. */
 		r.seq = a.seq;
-		if (fd_write_full(rep, &r, sizeof(r)) == -1)
+		if (testproc_write_full(rep, &r, sizeof(r)) == -1)
 			_exit(3);
 	}
 	store_close(st);
@@ -503,14 +444,14 @@ verifier_main(const char *home, const struct rec_state *s, int rep)
 	struct store_hub *h;
 	char *report = NULL;
 	enum store_err e;
-	int64_t t0 = now_us();
+	int64_t t0 = testproc_now_us();
 	unsigned r, w;
 
 	memset(&vd, 0, sizeof(vd));
 	vd.open_err = rec_open(home, STORE_DURABLE_WRITE_NOSYNC, "TestHub", &st, &h);
-	vd.open_us = now_us() - t0;
+	vd.open_us = testproc_now_us() - t0;
 	if (vd.open_err != STORE_OK) {
-		(void)fd_write_full(rep, &vd, sizeof(vd));
+		(void)testproc_write_full(rep, &vd, sizeof(vd));
 		_exit(2);
 	}
 	for (r = 0; r < s->rounds_done; r++)
@@ -535,7 +476,7 @@ verifier_main(const char *home, const struct rec_state *s, int rep)
 		vd.err = e;
 		snprintf(vd.first, sizeof(vd.first), "hub %s: %s", REC_STALL_HUB, store_strerror(e));
 		store_close(st);
-		(void)fd_write_full(rep, &vd, sizeof(vd));
+		(void)testproc_write_full(rep, &vd, sizeof(vd));
 		_exit(1);
 	}
 	if ((e = store_txn_run(st, STORE_TXN_READONLY, verify_stalled_txn, &sa)) != STORE_OK && vd.err == STORE_OK)
@@ -551,7 +492,7 @@ verifier_main(const char *home, const struct rec_state *s, int rep)
 		snprintf(vd.first, sizeof(vd.first), "%s", report);
 	free(report);
 	store_close(st);
-	(void)fd_write_full(rep, &vd, sizeof(vd));
+	(void)testproc_write_full(rep, &vd, sizeof(vd));
 	_exit(0);
 }
 
@@ -574,12 +515,12 @@ rec_fork(void)
 static int
 rec_reap(pid_t pid, int timeout_ms)
 {
-	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = testproc_now_us() + (int64_t)timeout_ms * 1000;
 	struct timespec ts = {0, 5 * 1000 * 1000};
 	int status;
 	pid_t r;
 
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && now_us() < deadline)
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && testproc_now_us() < deadline)
 		nanosleep(&ts, NULL);
 	if (r == pid)
 		return status;
@@ -604,7 +545,7 @@ rec_verify(const char *home, const struct rec_state *s, struct rec_verdict *vd)
 	}
 	close(fd[1]);
 	memset(vd, 0, sizeof(*vd));
-	rc = fd_read_full(fd[0], vd, sizeof(*vd), REC_HANG_MS);
+	rc = testproc_read_full(fd[0], vd, sizeof(*vd), REC_HANG_MS);
 	close(fd[0]);
 	if (rc != 0) {
 		kill(pid, SIGKILL);
@@ -620,11 +561,11 @@ static int
 rec_drain(int fd, struct rec_state *s, unsigned round, int timeout_ms, int until_eof)
 {
 	struct rec_report r;
-	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = testproc_now_us() + (int64_t)timeout_ms * 1000;
 	int rc, left;
 
-	while ((left = (int)((deadline - now_us()) / 1000)) > 0 || until_eof) {
-		rc = fd_read_full(fd, &r, sizeof(r), left > 0 ? left : 1000);
+	while ((left = (int)((deadline - testproc_now_us()) / 1000)) > 0 || until_eof) {
+		rc = testproc_read_full(fd, &r, sizeof(r), left > 0 ? left : 1000);
 		if (rc == 1)
 			return 0; /* every writer is gone */
 		if (rc == -1)
@@ -691,13 +632,13 @@ rec_round(const char *home, struct rec_state *s, unsigned round)
 
 	/* Let every writer commit a few transactions, then some more for a
 	 * varying while, so the kill lands anywhere in their work. */
-	t0 = now_us();
-	while (rec_min_reports(s, round) < 3 && now_us() - t0 < (int64_t)REC_WAIT_MS * 1000)
+	t0 = testproc_now_us();
+	while (rec_min_reports(s, round) < 3 && testproc_now_us() - t0 < (int64_t)REC_WAIT_MS * 1000)
 		if (rec_drain(rep[0], s, round, 50, 0) == -1)
 			break;
-	run_ms = 100 + (int64_t)(now_us() % 300);
+	run_ms = 100 + (int64_t)(testproc_now_us() % 300);
 	rec_drain(rep[0], s, round, (int)run_ms, 0);
-	ok(fd_read_full(hold[0], &byte, 1, REC_WAIT_MS) == 0, "%s: the staller is inside its transaction", label);
+	ok(testproc_read_full(hold[0], &byte, 1, REC_WAIT_MS) == 0, "%s: the staller is inside its transaction", label);
 	ok(rec_min_reports(s, round) >= 3, "%s: every writer committed and reported transactions", label);
 
 	/* Every process using the environment, at once. */
@@ -715,7 +656,7 @@ rec_round(const char *home, struct rec_state *s, unsigned round)
 	s->rounds_done = round + 1;
 	n = s->reports[round];
 	diag("%s: killed after %.3f s; %u transactions reported committed (%u instances)", label,
-	     (double)(now_us() - t0) / 1e6, n, n * REC_PER_TXN);
+	     (double)(testproc_now_us() - t0) / 1e6, n, n * REC_PER_TXN);
 
 	if (rec_verify(home, s, &vd) == -1) {
 		ok(0, "%s: store_open after the crash completes (the verifier was silent for %d s: stuck)", label,
