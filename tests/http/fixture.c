@@ -6,6 +6,11 @@
  * chosen time. Every change is one store verb run through store_txn_run(),
  * exactly as the daemon would commit it.
  *
+ * Every command takes [-c CONF] [-H HOME] [-h HUB] first: the environment
+ * and hub come from taskhub.conf (CONF, else $TASKHUB_CONF) as taskhubctl
+ * reads them, -H and -h override; a shared environment's group setting
+ * makes the files the fixture creates group-writable, as taskhubctl's.
+ *
  *   fixture -H HOME [-h HUB] publish KIND:NAME...
  *   fixture -H HOME [-h HUB] create ID NAME [--created-us T] [--input JSON]
  *   fixture -H HOME [-h HUB] set-status ID STATUS [--output JSON]
@@ -30,8 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/conf.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "common/timeutil.h"
@@ -69,7 +76,8 @@ static const char *const fix_event_names[] = {
 static int
 fix_usage(void)
 {
-	fprintf(stderr, "usage: fixture -H HOME [-h HUB] publish KIND:NAME...\n"
+	fprintf(stderr, "usage: fixture [-c CONF] [-H HOME] [-h HUB] command [arguments]\n"
+	                "       fixture -H HOME [-h HUB] publish KIND:NAME...\n"
 	                "       fixture -H HOME [-h HUB] create ID NAME [--created-us T] [--input JSON]\n"
 	                "       fixture -H HOME [-h HUB] set-status ID STATUS [--output JSON] [--custom-status JSON]\n"
 	                "               [--failure JSON] [--input JSON]\n"
@@ -550,19 +558,22 @@ static const struct {
 int
 main(int argc, char **argv)
 {
-	const char *home = getenv("TASKHUB_HOME"), *hub = getenv("TASKHUB_HUB");
+	const char *home = NULL, *hub = NULL, *conf_path = NULL;
+	char err[CONF_PATH_MAX + 128];
 	struct store_options o;
 	struct store *st = NULL;
 	struct store_hub *h;
+	struct conf conf;
 	enum store_err e;
 	size_t i;
-	int ch, rc;
+	int ch, rc, d;
 
 	log_init("fixture", 0);
-	if (hub == NULL || *hub == '\0')
-		hub = "TestHubName";
-	while ((ch = getopt(argc, argv, "+H:h:")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:H:h:")) != -1) {
 		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
 		case 'H':
 			home = optarg;
 			break;
@@ -575,14 +586,32 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (home == NULL || argc < 1)
+	if (argc < 1)
 		return fix_usage();
+	conf_defaults(&conf);
+	/* Without -c and $TASKHUB_CONF, the installed default may be absent. */
+	if ((conf_path != NULL || getenv("TASKHUB_CONF") != NULL || home == NULL) &&
+	    conf_load(&conf, conf_path, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (home == NULL)
+		home = conf.home;
+	if (hub == NULL)
+		hub = conf.hub;
 	for (i = 0; i < sizeof(fix_cmds) / sizeof(fix_cmds[0]); i++)
 		if (strcmp(fix_cmds[i].name, argv[0]) == 0)
 			break;
 	if (i == sizeof(fix_cmds) / sizeof(fix_cmds[0]))
 		return fix_usage();
 	store_options_init(&o);
+	if ((d = store_durability_parse(conf.durability)) != -1)
+		o.durability = (enum store_durability)d;
+	/* As taskhubctl: a shared environment's new files are 0660 whatever
+	 * the umask says about the group. */
+	o.group_shared = conf.group[0] != '\0';
+	if (o.group_shared)
+		umask(umask(0) & 007);
 	if ((e = store_open(home, &o, &st)) != STORE_OK)
 		return fix_fail(e, home);
 	if ((e = store_hub_open(st, hub, &h)) != STORE_OK) {
