@@ -98,6 +98,7 @@ def check_server(t, s, conf):
         conf_seen = e["taskhub_conf_env"] or e["taskhub_conf_param"]
         t.is_(conf_seen, conf, "%s: TASKHUB_CONF reaches the responder" % k)
         t.is_(hdrs.get("x-ms-continuation-token"), TOKEN, "%s: response header from the responder" % k)
+        t.is_(hdrs.get("vary"), None, "%s: no Vary added by the configuration" % k)
         if harness.is_root():
             t.is_(e["uid"], harness._ids()[0], "%s: the responder runs as %s" % (k, harness.WWW_USER))
 
