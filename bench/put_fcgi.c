@@ -9,11 +9,11 @@
  * cache and log sizes) so that the comparison is fair; it is a plain
  * environment with one btree, not a taskhub store.
  *
- * Environment variables (set them with lighttpd's bin-environment or
- * FcgidInitialEnv):
- *   PUT_FCGI_HOME         the environment directory (created if missing);
- *                         default /tmp/put_fcgi
- *   TASKHUB_DURABILITY    full (default) | write-nosync | nosync
+ * Configured as taskhub.fcgi is, so the shipped server configurations run
+ * it unchanged: `home` and `durability` of the taskhub.conf named by
+ * TASKHUB_CONF, overridden by TASKHUB_HOME and TASKHUB_DURABILITY (the
+ * same code, src/common/conf.c). Point it at an environment of its own (a
+ * throwaway one made by `taskhubctl init`): it adds a database, put.db.
  * Each request stores its body (at most VALUE_MAX bytes), or 300 bytes of
  * filler when it has none, under a key unique to this process and request,
  * and answers 200 {"ok":true}; 503 when the put failed after the retries.
@@ -32,6 +32,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "common/conf.h"
 
 #define VALUE_MAX     65536 /* bytes of a request body stored at most */
 #define FILLER_LEN    300   /* the size of a typical instance record */
@@ -220,22 +222,21 @@ int
 main(void)
 {
 	struct put_state ps;
+	struct conf conf;
 	FCGX_Request req;
-	const char *d;
+	char err[512];
 
 	memset(&ps, 0, sizeof(ps));
-	ps.home = (d = getenv("PUT_FCGI_HOME")) != NULL && *d != '\0' ? d : "/tmp/put_fcgi";
-	d = getenv("TASKHUB_DURABILITY");
-	if (d == NULL || strcmp(d, "full") == 0)
-		ps.durability = 0;
-	else if (strcmp(d, "write-nosync") == 0)
-		ps.durability = 1;
-	else if (strcmp(d, "nosync") == 0)
-		ps.durability = 2;
-	else {
-		fprintf(stderr, "put_fcgi: TASKHUB_DURABILITY must be full, write-nosync or nosync\n");
+	conf_defaults(&conf);
+	if (conf_load(&conf, NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "put_fcgi: %s\n", err);
 		return 1;
 	}
+	ps.home = conf.home;
+	if (strcmp(conf.durability, "write-nosync") == 0)
+		ps.durability = 1;
+	else if (strcmp(conf.durability, "nosync") == 0)
+		ps.durability = 2;
 	/* setgid and group-writable, as taskhubctl init --group makes it. */
 	if (mkdir(ps.home, 02770) == -1 && errno != EEXIST) {
 		fprintf(stderr, "put_fcgi: mkdir %s: %s\n", ps.home, strerror(errno));

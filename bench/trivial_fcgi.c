@@ -15,6 +15,9 @@
  *                   request's, or empty when the request had none (the API
  *                   sends an empty one on the last page);
  *   .../status/NNN  status NNN with a small JSON body (NNN 100..599);
+ *   .../sleep/MS    200 {"ok":true} after MS milliseconds (at most 10000):
+ *                   holds a process, e.g. to make mod_fcgid grow its pool
+ *                   before a benchmark;
  *   anything else   200 {"ok":true}.
  * The request body is read and counted (up to BODY_CAP bytes), never kept.
  *
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BODY_CAP (64L << 20) /* bytes read from a request body at most */
@@ -140,16 +144,15 @@ trivial_path_ends(struct trivial_req *r, const char *suffix)
 	return n >= s && strncmp(p + n - s, suffix, s) == 0;
 }
 
-static int
-trivial_status_wanted(struct trivial_req *r)
+/* The number after "/name/" in PATH_INFO, or -1. */
+static long
+trivial_path_number(struct trivial_req *r, const char *name)
 {
 	const char *p = trivial_param(r, "PATH_INFO"), *s;
-	int code;
 
-	if (p == NULL || (s = strstr(p, "/status/")) == NULL)
-		return 0;
-	code = atoi(s + 8);
-	return code >= 100 && code <= 599 ? code : 0;
+	if (p == NULL || (s = strstr(p, name)) == NULL)
+		return -1;
+	return strtol(s + strlen(name), NULL, 10);
 }
 
 static void
@@ -214,6 +217,7 @@ trivial_answer(struct trivial_req *r, int fastcgi)
 	static const char ok_reply[] = "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
 				       "Content-Length: 12\r\n\r\n{\"ok\":true}\n";
 	char buf[256];
+	long ms;
 	int code, n;
 
 	if (trivial_path_ends(r, "/echo")) {
@@ -221,7 +225,17 @@ trivial_answer(struct trivial_req *r, int fastcgi)
 		return;
 	}
 	(void)trivial_drain(r);
-	if ((code = trivial_status_wanted(r)) != 0) {
+	if ((ms = trivial_path_number(r, "/sleep/")) > 0) {
+		struct timespec ts;
+
+		if (ms > 10000)
+			ms = 10000;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	code = (int)trivial_path_number(r, "/status/");
+	if (code >= 100 && code <= 599) {
 		/* A fixed-width body: {"status":NNN} and a newline, 15 bytes. */
 		n = snprintf(buf, sizeof(buf),
 			     "Status: %d Status\r\nContent-Type: application/json; charset=utf-8\r\n"
