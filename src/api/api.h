@@ -148,8 +148,12 @@ void api_render_status(struct buf *b, const struct store_instance *r, int show_i
 void api_render_check_status(struct api_ctx *c, struct buf *b, const char *id);
 /* The URL of an instance (+ optional "/op"), with the query suffix. */
 void api_render_instance_url(struct api_ctx *c, struct buf *b, const char *id, const char *op, const char *pre);
-/* History events rendered as spec §2.4, appended as a JSON array. */
-void api_render_history(struct buf *b, const struct store_event *ev, size_t n, int show_input, int show_output);
+/* History events rendered as spec §2.4, appended as a JSON array. merge:
+ * scheduling rows fold into their completions (the whole history is in
+ * ev); otherwise every event is its own row, completions naming their
+ * TaskScheduledId (a page of the history extension). */
+void api_render_history(struct buf *b, const struct store_event *ev, size_t n, int show_input, int show_output,
+			int merge);
 
 /* ---- api_util.c ---------------------------------------------------------------- */
 
@@ -160,7 +164,11 @@ int api_param_time(struct api_ctx *c, const char *name, int64_t *us);
 unsigned api_param_statuses(struct api_ctx *c);
 /* 1 when a stored string is JSON text to embed raw, 0 when it must be quoted. */
 void api_wake(struct api_ctx *c);
-/* Starts-and-waits (timeout/pollingInterval) or answers the 202 payload. */
-void api_answer_started(struct api_ctx *c, const char *id);
+/* Reads timeout and pollingInterval (seconds): 0 with *timeout < 0 when
+ * not both given, 0 with both set, -1 after answering 400. */
+int api_wait_params(struct api_ctx *c, double *timeout, double *poll);
+/* After a start: waits (timeout >= 0) for the instance to finish, then
+ * answers as Durable Functions does; or answers the 202 payload. */
+void api_answer_started(struct api_ctx *c, const char *id, double timeout, double poll);
 
 #endif

@@ -13,7 +13,6 @@
 #include "api/api.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
-#include "common/jsonw.h"
 #include "common/status.h"
 #include "common/timeutil.h"
 
@@ -160,7 +159,6 @@ api_h_control(struct api_ctx *c)
 	const unsigned active =
 		STATUS_BIT(STATUS_PENDING) | STATUS_BIT(STATUS_RUNNING) | STATUS_BIT(STATUS_CONTINUED_AS_NEW);
 	struct ctl_arg a;
-	struct buf rb;
 	const char *msg409 = "Instance '%s' is %s.";
 
 	if (!api_ctl_id(c))
@@ -189,15 +187,10 @@ api_h_control(struct api_ctx *c)
 		a.gone = STATUS_BIT(STATUS_COMPLETED) | STATUS_BIT(STATUS_CANCELED) | STATUS_BIT(STATUS_TERMINATED);
 		msg409 = "The rewind operation is only supported on failed orchestration instances ('%s' is %s).";
 	}
-	/* The reason is stored as a JSON string: it becomes the output of a
-	 * terminated instance. */
-	buf_init(&rb, API_REASON_MAX * 6 + 8);
-	if (reason != NULL) {
-		jsonw_str(&rb, reason);
-		a.ev.data = rb.p;
-	}
+	/* The reason is stored as the text it is (Durable Functions' Input of
+	 * ExecutionTerminated); the status API renders non-JSON as a string. */
+	a.ev.data = (char *)reason;
 	api_record(c, &a, msg409);
-	buf_free(&rb);
 }
 
 /* ---- purge ------------------------------------------------------------------ */

@@ -166,7 +166,7 @@ api_h_entity_get(struct api_ctx *c)
 		return;
 	}
 	api_json(c, 200);
-	jsonw_raw(&c->resp->body, a.en.state);
+	jsonw_payload(&c->resp->body, a.en.state);
 	store_entity_clear(&a.en);
 }
 
@@ -239,14 +239,14 @@ api_h_entity_list(struct api_ctx *c)
 
 		ids_lower(low, a.v[i].name, sizeof(low));
 		timefmt_precise(a.v[i].last_op, t);
-		buf_add(b, i ? ",{\"entityId\":{\"name\":" : "{\"entityId\":{\"name\":", i ? 22 : 21);
+		buf_adds(b, i ? ",{\"entityId\":{\"name\":" : "{\"entityId\":{\"name\":");
 		jsonw_str(b, low);
-		buf_add(b, ",\"key\":", 7);
+		buf_adds(b, ",\"key\":");
 		jsonw_str(b, a.v[i].key);
-		buf_add(b, "},\"lastOperationTime\":", 22);
+		buf_adds(b, "},\"lastOperationTime\":");
 		jsonw_str(b, t);
-		buf_add(b, ",\"state\":", 9);
-		jsonw_raw(b, a.q.with_state ? a.v[i].state : NULL);
+		buf_adds(b, ",\"state\":");
+		jsonw_payload(b, a.q.with_state ? a.v[i].state : NULL);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');

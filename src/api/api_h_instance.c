@@ -146,8 +146,11 @@ api_start_instance(struct api_ctx *c, const char *fn, const char *id, const char
 {
 	struct start_arg a;
 	char exec[33];
+	double timeout, poll;
 	enum store_err e;
 
+	if (api_wait_params(c, &timeout, &poll) == -1)
+		return; /* refused before anything is started */
 	memset(&a, 0, sizeof(a));
 	if (ids_new_guid(exec) == -1) {
 		api_error(c, 500, "Something went wrong while processing your request", "no random source");
@@ -179,7 +182,7 @@ api_start_instance(struct api_ctx *c, const char *fn, const char *id, const char
 		return;
 	}
 	api_wake(c);
-	api_answer_started(c, id);
+	api_answer_started(c, id, timeout, poll);
 }
 
 void
@@ -297,8 +300,8 @@ api_h_status(struct api_ctx *c)
 	api_render_status(b, &a.r, a.with_input);
 	if (a.with_history && s != STATUS_PENDING) {
 		b->len--; /* reopen the object */
-		buf_add(b, ",\"historyEvents\":", 17);
-		api_render_history(b, a.ev, a.n, a.with_input, api_query_bool(&c->q, "showHistoryOutput", 0));
+		buf_adds(b, ",\"historyEvents\":");
+		api_render_history(b, a.ev, a.n, a.with_input, api_query_bool(&c->q, "showHistoryOutput", 0), 1);
 		buf_addc(b, '}');
 	}
 	get_arg_clear(&a);
@@ -444,7 +447,7 @@ api_h_history(struct api_ctx *c)
 	api_json(c, 200);
 	api_header(c->resp, "x-ms-continuation-token", tok ? tok : "");
 	api_render_history(&c->resp->body, a.ev, a.n, api_query_bool(&c->q, "showInput", 1),
-			   api_query_bool(&c->q, "showHistoryOutput", 0));
+			   api_query_bool(&c->q, "showHistoryOutput", 0), 0);
 	free(tok);
 	store_event_free_array(a.ev, a.n);
 }

@@ -43,23 +43,23 @@ api_render_status(struct buf *b, const struct store_instance *r, int show_input)
 {
 	char t[TIMEFMT_MAX];
 
-	buf_add(b, "{\"name\":", 8);
+	buf_adds(b, "{\"name\":");
 	jsonw_str(b, r->name);
-	buf_add(b, ",\"instanceId\":", 14);
+	buf_adds(b, ",\"instanceId\":");
 	jsonw_str(b, r->id);
-	buf_add(b, ",\"runtimeStatus\":", 17);
+	buf_adds(b, ",\"runtimeStatus\":");
 	jsonw_str(b, status_name(r->status));
-	buf_add(b, ",\"input\":", 9);
-	jsonw_raw(b, show_input ? r->input : NULL);
-	buf_add(b, ",\"customStatus\":", 16);
-	jsonw_raw(b, r->custom_status);
-	buf_add(b, ",\"output\":", 10);
-	jsonw_raw(b, r->output);
+	buf_adds(b, ",\"input\":");
+	jsonw_payload(b, show_input ? r->input : NULL);
+	buf_adds(b, ",\"customStatus\":");
+	jsonw_payload(b, r->custom_status);
+	buf_adds(b, ",\"output\":");
+	jsonw_payload(b, r->output);
 	timefmt_seconds(r->created, t);
-	buf_add(b, ",\"createdTime\":", 15);
+	buf_adds(b, ",\"createdTime\":");
 	jsonw_str(b, t);
 	timefmt_seconds(r->updated, t);
-	buf_add(b, ",\"lastUpdatedTime\":", 19);
+	buf_adds(b, ",\"lastUpdatedTime\":");
 	jsonw_str(b, t);
 	buf_addc(b, '}');
 }
@@ -87,7 +87,7 @@ void
 api_render_instance_url(struct api_ctx *c, struct buf *b, const char *id, const char *op, const char *pre)
 {
 	buf_adds(b, c->base);
-	buf_add(b, "/instances/", 11);
+	buf_adds(b, "/instances/");
 	api_url_encode(b, id);
 	if (op != NULL) {
 		buf_addc(b, '/');
@@ -96,12 +96,12 @@ api_render_instance_url(struct api_ctx *c, struct buf *b, const char *id, const 
 	buf_addc(b, '?');
 	if (pre != NULL)
 		buf_adds(b, pre);
-	buf_add(b, "taskHub=", 8);
+	buf_adds(b, "taskHub=");
 	api_url_encode(b, store_hub_name(c->hub));
-	buf_add(b, "&connection=", 12);
+	buf_adds(b, "&connection=");
 	api_url_encode(b, c->connection);
 	if (c->key != NULL && *c->key != '\0') {
-		buf_add(b, "&code=", 6);
+		buf_adds(b, "&code=");
 		api_url_encode(b, c->key);
 	}
 }
@@ -123,7 +123,7 @@ api_render_url_field(struct api_ctx *c, struct buf *b, const char *field, const 
 void
 api_render_check_status(struct api_ctx *c, struct buf *b, const char *id)
 {
-	buf_add(b, "{\"id\":", 6);
+	buf_adds(b, "{\"id\":");
 	jsonw_str(b, id);
 	api_render_url_field(c, b, "statusQueryGetUri", id, NULL, NULL);
 	api_render_url_field(c, b, "sendEventPostUri", id, "raiseEvent/{eventName}", NULL);
@@ -163,7 +163,7 @@ api_field_raw(struct buf *b, const char *name, const char *v)
 {
 	buf_addc(b, ',');
 	jsonw_key(b, name);
-	jsonw_raw(b, v);
+	jsonw_payload(b, v);
 }
 
 /* The scheduling event (TaskScheduled or SubOrchestrationInstanceCreated)
@@ -192,7 +192,7 @@ api_completed(const struct store_event *ev, size_t n, const struct store_event *
 }
 
 void
-api_render_history(struct buf *b, const struct store_event *ev, size_t n, int show_input, int show_output)
+api_render_history(struct buf *b, const struct store_event *ev, size_t n, int show_input, int show_output, int merge)
 {
 	size_t i;
 	int first = 1;
@@ -206,12 +206,12 @@ api_render_history(struct buf *b, const struct store_event *ev, size_t n, int sh
 		 * completion are merged into it. */
 		if (e->type == 12 || e->type == 13)
 			continue;
-		if ((e->type == 4 || e->type == 7) && api_completed(ev, n, e))
+		if (merge && (e->type == 4 || e->type == 7) && api_completed(ev, n, e))
 			continue;
 		if (!first)
 			buf_addc(b, ',');
 		first = 0;
-		buf_add(b, "{\"EventType\":", 13);
+		buf_adds(b, "{\"EventType\":");
 		jsonw_str(b, e->type >= 0 && e->type < API_EVENT_NAMES ? api_event_names[e->type] : "Unknown");
 		api_field_time(b, "Timestamp", e->timestamp);
 		switch (e->type) {
@@ -242,7 +242,9 @@ api_render_history(struct buf *b, const struct store_event *ev, size_t n, int sh
 		case 6:
 		case 8:
 		case 9:
-			s = api_scheduled(ev, n, e->type <= 6 ? 4 : 7, e->task_id);
+			s = merge ? api_scheduled(ev, n, e->type <= 6 ? 4 : 7, e->task_id) : NULL;
+			if (!merge)
+				buf_printf(b, ",\"TaskScheduledId\":%d", (int)e->task_id);
 			if (s != NULL) {
 				api_field_str(b, "FunctionName", s->name);
 				api_field_time(b, "ScheduledTime", s->timestamp);

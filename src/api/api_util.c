@@ -96,25 +96,35 @@ api_seconds(const char *v)
 	return d;
 }
 
-void
-api_answer_started(struct api_ctx *c, const char *id)
+int
+api_wait_params(struct api_ctx *c, double *timeout, double *poll)
 {
-	double timeout = api_seconds(api_query_get(&c->q, "timeout"));
-	double poll = api_seconds(api_query_get(&c->q, "pollingInterval"));
+	*timeout = api_seconds(api_query_get(&c->q, "timeout"));
+	*poll = api_seconds(api_query_get(&c->q, "pollingInterval"));
+	if (*timeout < 0 || *poll < 0) {
+		*timeout = *poll = -1; /* waiting needs both, as Durable Functions */
+		return 0;
+	}
+	if (*poll > *timeout) {
+		api_error(c, 400, "One or more of the arguments submitted is incorrect",
+			  "Total timeout should be bigger than retry timeout");
+		return -1;
+	}
+	if (*timeout > 300)
+		*timeout = 300;
+	if (*poll < 0.05)
+		*poll = 0.05;
+	return 0;
+}
+
+void
+api_answer_started(struct api_ctx *c, const char *id, double timeout, double poll)
+{
 	struct wait_arg a;
 	struct buf *b = &c->resp->body;
 	int64_t deadline;
 
-	if (timeout >= 0 && poll >= 0) {
-		if (poll > timeout) {
-			api_error(c, 400, "One or more of the arguments submitted is incorrect",
-				  "Total timeout should be bigger than retry timeout");
-			return;
-		}
-		if (timeout > 300)
-			timeout = 300;
-		if (poll < 0.05)
-			poll = 0.05;
+	if (timeout >= 0) {
 		memset(&a, 0, sizeof(a));
 		a.h = c->hub;
 		a.id = id;
@@ -124,7 +134,7 @@ api_answer_started(struct api_ctx *c, const char *id)
 			    status_is_terminal(a.r.status)) {
 				if (a.r.status == STATUS_COMPLETED) {
 					api_json(c, 200);
-					jsonw_raw(b, a.r.output);
+					jsonw_payload(b, a.r.output);
 				} else {
 					api_json(c,
 						 a.r.status == STATUS_FAILED &&

@@ -13,7 +13,8 @@
  * json-c's strict mode still takes single-quoted object keys and the words
  * NaN and Infinity; JSON has neither. Outside double-quoted strings the
  * only words are true, false and null (an 'e' after a digit is an
- * exponent).
+ * exponent). Inside strings, raw control characters are refused: json-c
+ * takes those too.
  */
 static int
 jsonutil_lexical_ok(const char *s, size_t len)
@@ -25,6 +26,8 @@ jsonutil_lexical_ok(const char *s, size_t len)
 		char c = s[i];
 
 		if (in_str) {
+			if ((unsigned char)c < 0x20)
+				return 0; /* control characters must be escaped */
 			if (c == '\\')
 				i++;
 			else if (c == '"')
@@ -74,7 +77,8 @@ jsonutil_valid(const char *s, size_t len, int max_depth)
 		obj = json_tokener_parse_ex(tok, "", 1);
 		end = len;
 	}
-	if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success) {
+	/* A JSON null is a NULL object: success is what counts. */
+	if (json_tokener_get_error(tok) == json_tokener_success) {
 		/* Only whitespace may follow the value. */
 		ok = 1;
 		for (i = end; i < len; i++)

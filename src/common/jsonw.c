@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "common/jsonutil.h"
 #include "common/jsonw.h"
 
 int
@@ -68,4 +69,19 @@ jsonw_raw(struct buf *b, const char *json)
 	if (json == NULL)
 		return buf_add(b, "null", 4);
 	return buf_adds(b, json);
+}
+
+int
+jsonw_payload(struct buf *b, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return jsonw_raw(b, NULL);
+	n = strlen(s);
+	if (strspn(s, " \t\r\n") == n)
+		return jsonw_str(b, "");
+	if (jsonutil_valid(s, n, JSONUTIL_MAX_DEPTH))
+		return jsonw_raw(b, s);
+	return jsonw_str(b, s);
 }

@@ -15,5 +15,9 @@ int jsonw_str(struct buf *b, const char *s);
 int jsonw_key(struct buf *b, const char *name);
 /* Appends stored JSON text as a value; NULL writes null. */
 int jsonw_raw(struct buf *b, const char *json);
+/* Appends a stored payload as Durable Functions renders it: JSON text as
+ * it is, anything else (a terminate reason, a failure message) as a JSON
+ * string, whitespace alone as "", NULL as null. */
+int jsonw_payload(struct buf *b, const char *s);
 
 #endif

@@ -34,6 +34,8 @@ main(void)
 	ok(!valid("tru"), "truncated literal refused");
 	ok(!valid("\"\xff\""), "invalid UTF-8 refused");
 	ok(!valid("NaN"), "NaN refused");
+	ok(!valid("\"a\tb\""), "a raw tab inside a string refused");
+	ok(valid("\"a\\tb\""), "an escaped tab accepted");
 	ok(!valid("[Infinity]"), "Infinity refused");
 	ok(!valid("[1, nul]"), "a misspelt literal refused");
 	ok(valid("[-1.5E+3, 2e-2, \"it's\"]"), "exponents and a quote inside a string accepted");
