@@ -26,11 +26,13 @@ created with `taskhubctl init --group www-data` (setgid 2770 directory, files
 0660) and the files a responder reads are given to group www-data. As any
 other user, everything runs as that user.
 
-Server kinds: "lighttpd", "apache-fcgid", "apache-proxy-fcgi", "cgi" (see
-KINDS). A server is started by its constructor and stopped by stop() (or a
-with block); stop() is safe to call twice. Nothing listens on anything but
-127.0.0.1: Server.listen_addresses() reports every listening socket of the
-server's processes, for the tests to check.
+Server kinds (KINDS): "lighttpd", "apache-fcgid", "apache-proxy-fcgi",
+"cgi" (lighttpd running the responder as CGI) and "apache-cgi" (Apache
+mod_cgi from an .htaccess, as on a CGI-only shared host). A server is
+started by its constructor and stopped by stop() (or a with block); stop()
+is safe to call twice. Nothing listens on anything but 127.0.0.1:
+Server.listen_addresses() reports every listening socket of the server's
+processes, for the tests to check.
 
 Set TASKHUB_KEEP_TEST_DIRS=1 to keep the workdir (configs and logs) after a
 run, as tests/lib.sh does.
@@ -574,6 +576,13 @@ class _Apache(Server):
     binary = APACHE
     modules = ()  # (module name, file) beyond the skeleton's own
     template = None
+    mpm = ("mpm_event_module", "mod_mpm_event.so")
+    mpm_settings = """StartServers 1
+ServerLimit 1
+ThreadsPerChild 32
+MaxRequestWorkers 32
+MinSpareThreads 4
+MaxSpareThreads 32"""
 
     @classmethod
     def missing(cls):
@@ -592,11 +601,18 @@ class _Apache(Server):
     def _extra_skeleton(self):
         return ""
 
+    def _shipped_path(self):
+        """Where the rendered template goes."""
+        return os.path.join(self.dir, self.template)
+
+    def _include(self):
+        return 'Include "%s"' % self._shipped_path()
+
     def _write_config(self):
         shipped = render(_template(self.srcdir, self.template), self._values())
-        with open(os.path.join(self.dir, self.template), "w") as f:
+        with open(self._shipped_path(), "w") as f:
             f.write(shipped)
-        mods = [("mpm_event_module", "mod_mpm_event.so"), ("authz_core_module", "mod_authz_core.so")]
+        mods = [self.mpm, ("authz_core_module", "mod_authz_core.so")]
         mods += list(self.modules)
         load = "".join('LoadModule %s "%s/%s"\n' % (n, APACHE_MODULES, f) for n, f in mods)
         user = ""
@@ -614,12 +630,7 @@ LogLevel warn
 LogFormat "%h \\"%r\\" %>s %b %D" short
 CustomLog "{d}/access.log" short
 {load}{user}
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 32
-MaxRequestWorkers 32
-MinSpareThreads 4
-MaxSpareThreads 32
+{mpm_settings}
 Timeout 60
 KeepAlive Off
 DocumentRoot "{d}/htdocs"
@@ -634,8 +645,9 @@ DocumentRoot "{d}/htdocs"
 	Require all granted
 </Directory>
 {extra}
-Include "{d}/{tpl}"
-""".format(d=self.dir, port=self.port, load=load, user=user, extra=self._extra_skeleton(), tpl=self.template)
+{include}
+""".format(d=self.dir, port=self.port, load=load, user=user, extra=self._extra_skeleton(),
+           mpm_settings=self.mpm_settings, include=self._include())
         with open(os.path.join(self.dir, "apache2.conf"), "w") as f:
             f.write(skeleton)
 
@@ -707,11 +719,63 @@ class ApacheProxyFcgi(_Apache):
             _terminate(p)
 
 
+class ApacheCgi(_Apache):
+    """Apache with mod_cgi as a CGI-only shared host has it: the responder
+    in the document root's cgi-bin/ as taskhub.cgi, and the shipped
+    apache-conf/apache-taskhub-cgi.htaccess as the document root's
+    .htaccess. The responder sees SCRIPT_NAME = /cgi-bin/taskhub.cgi and
+    PATH_INFO = base path + route (REQUEST_URI is the client's)."""
+
+    kind = "apache-cgi"
+    template = "apache-taskhub-cgi.htaccess"
+    modules = (("mime_module", "mod_mime.so"), ("env_module", "mod_env.so"),
+               ("rewrite_module", "mod_rewrite.so"), ("cgi_module", "mod_cgi.so"))
+    # mod_cgi forks from the serving process: a non-threaded MPM.
+    mpm = ("mpm_prefork_module", "mod_mpm_prefork.so")
+    mpm_settings = """StartServers 2
+MinSpareServers 2
+MaxSpareServers 8
+ServerLimit 16
+MaxRequestWorkers 16"""
+    script_name = "/cgi-bin/taskhub.cgi"
+
+    def _place_responder(self, path):
+        d = os.path.join(self.dir, "htdocs", "cgi-bin")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
+        dst = os.path.join(d, "taskhub.cgi")
+        shutil.copy2(path, dst)
+        os.chmod(dst, 0o755)
+        return dst
+
+    def _values(self):
+        return {"TASKHUB_CONF": self.conf_path, "CGI_PATH": "cgi-bin/taskhub.cgi", "BODY_LIMIT": self.body_limit}
+
+    def _shipped_path(self):
+        return os.path.join(self.dir, "htdocs", ".htaccess")
+
+    def _include(self):
+        return ""
+
+    def _extra_skeleton(self):
+        # What a shared host provides: .htaccess allowed, cgi-bin runs .cgi.
+        return """TypesConfig /dev/null
+<Directory "{d}/htdocs">
+	AllowOverride FileInfo AuthConfig Limit
+</Directory>
+<Directory "{d}/htdocs/cgi-bin">
+	Options +ExecCGI
+	AddHandler cgi-script .cgi
+</Directory>
+""".format(d=self.dir)
+
+
 KINDS = {
     "lighttpd": Lighttpd,
     "apache-fcgid": ApacheFcgid,
     "apache-proxy-fcgi": ApacheProxyFcgi,
     "cgi": Cgi,
+    "apache-cgi": ApacheCgi,
 }
 
 

@@ -2,18 +2,19 @@
 """test_servers.py — the shipped web server configurations (apache-conf/),
 rendered as tests/http/harness.py renders them, in front of the trivial
 responder (bench/trivial_fcgi): lighttpd with mod_fastcgi, Apache with
-mod_fcgid, Apache with mod_proxy_fcgi and a fixed pool, and lighttpd running
-the responder as CGI.
+mod_fcgid, Apache with mod_proxy_fcgi and a fixed pool, lighttpd running the
+responder as CGI, and Apache running it as CGI from an .htaccess.
 
 For each: both base paths reach the responder; SCRIPT_NAME is the base
-path, PATH_INFO the rest, REQUEST_URI and QUERY_STRING arrive byte for byte;
+path, PATH_INFO the rest (Apache CGI: the program, and base path and rest),
+REQUEST_URI and QUERY_STRING arrive byte for byte;
 the x-functions-key, x-ms-continuation-token and Authorization headers get
 through, and TASKHUB_CONF is in the responder's environment; a response
 header set by the responder (the continuation token, empty or not), its
 status and Retry-After reach the client; a body of exactly the limit is
 accepted and a byte more is refused with 413; a chunked body arrives whole
-with CONTENT_LENGTH (or, through proxy_fcgi, is refused with 411); and the
-server's processes listen on 127.0.0.1 only.
+with CONTENT_LENGTH (or, through proxy_fcgi and Apache CGI, is refused
+with 411); and the server's processes listen on 127.0.0.1 only.
 
 TAP on stdout for Automake's tap-driver.sh. Needs top_builddir (for
 bench/trivial_fcgi and taskhubctl) and top_srcdir (for apache-conf/ and the
@@ -31,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 BODY_LIMIT = 64 * 1024
-KINDS = ["lighttpd", "apache-fcgid", "apache-proxy-fcgi", "cgi"]
+KINDS = ["lighttpd", "apache-fcgid", "apache-proxy-fcgi", "cgi", "apache-cgi"]
 ROUTE = "/instances/inst-1/raiseEvent/Ev1/echo"
 # Reserved and encoded characters, an empty value, a repeated name, UTF-8.
 QUERY = "taskHub=Hub1&code=ab%2Bc%3D%3D&reason=a+b%20c&empty=&runtimeStatus=Running&runtimeStatus=Failed&x=%E2%82%AC"
@@ -87,8 +88,12 @@ def check_server(t, s, conf):
         if not t.ok(st == 200, "%s: echo through %s" % (k, base), "status %d, body %r" % (st, body[:300])):
             continue
         e = harness.json_body(body)
-        t.is_(e["script_name"], base, "%s: SCRIPT_NAME is the base path" % k)
-        t.is_(e["path_info"], ROUTE, "%s: PATH_INFO is the rest of the path" % k)
+        if k == "apache-cgi":  # rewritten onto /cgi-bin/taskhub.cgi
+            t.is_(e["script_name"], s.script_name, "%s: SCRIPT_NAME is the program" % k)
+            t.is_(e["path_info"], base + ROUTE, "%s: PATH_INFO is base path and route" % k)
+        else:
+            t.is_(e["script_name"], base, "%s: SCRIPT_NAME is the base path" % k)
+            t.is_(e["path_info"], ROUTE, "%s: PATH_INFO is the rest of the path" % k)
         t.is_(e["query_string"], QUERY, "%s: QUERY_STRING byte for byte" % k)
         t.is_(e["request_uri"], base + ROUTE + "?" + QUERY, "%s: REQUEST_URI byte for byte" % k)
         t.is_(e["method"], "POST", "%s: REQUEST_METHOD" % k)
@@ -130,12 +135,13 @@ def check_server(t, s, conf):
     t.ok(st in (400, 413), "%s: a 20-digit Content-Length is refused at once" % k, "status %r" % st)
 
     # Chunked bodies, small and larger than the servers' read-ahead: whole,
-    # with CONTENT_LENGTH; the proxy_fcgi configuration refuses them (411),
-    # as mod_proxy_fcgi would stream them without a length.
+    # with CONTENT_LENGTH; the proxy_fcgi and Apache CGI configurations
+    # refuse them (411), as mod_proxy_fcgi and mod_cgi would pass them on
+    # without a length.
     for size in (5000, BODY_LIMIT):
         chunks = [b"[" + b"1," * (size // 4), b"2" * (size - 2 - 2 * (size // 4)) + b"]"]
         st, body = chunked_post(s.base_url, base + "/instances/echo", chunks)
-        if k == "apache-proxy-fcgi":
+        if k in ("apache-proxy-fcgi", "apache-cgi"):
             t.is_(st, 411, "%s: a chunked body of %d bytes is refused with 411" % (k, size))
             continue
         e = harness.json_body(body) if st == 200 else {}
@@ -146,7 +152,7 @@ def check_server(t, s, conf):
     # Over the limit: lighttpd 413; mod_fcgid 500 (FcgidMaxRequestLen).
     big = [b"x" * 40000, b"x" * (BODY_LIMIT + 1 - 40000)]
     st, body = chunked_post(s.base_url, base + "/instances/echo", big)
-    want = {"lighttpd": 413, "cgi": 413, "apache-fcgid": 500, "apache-proxy-fcgi": 411}[k]
+    want = {"lighttpd": 413, "cgi": 413, "apache-fcgid": 500, "apache-proxy-fcgi": 411, "apache-cgi": 411}[k]
     t.is_(st, want, "%s: a chunked body a byte over the limit gets %d" % (k, want))
 
     addrs = s.listen_addresses()
