@@ -798,16 +798,19 @@ class Suite:
             self.eq((r.status, r.header("retry-after"), b.get("runtimeStatus"), b.get("customStatus")),
                     (202, "5", st, {"step": 2}), f"GET {st} -> 202, Retry-After 5, customStatus")
             self.ok(r.header("location") is not None, f"GET {st}: Location present")
-        for st, out, want in (("Completed", '["Hello Tokyo!"]', ["Hello Tokyo!"]),
-                              ("Canceled", None, None),
-                              ("Terminated", "stopped by test", "stopped by test"),
-                              ("Failed", "Orchestrator function 'HelloSequence' failed: boom",
-                               "Orchestrator function 'HelloSequence' failed: boom")):
-            iid = make_instance(t, env, p + "st-" + st, st, output=out)
+        for st, out, want, note in (
+                ("Completed", '["Hello Tokyo!"]', ["Hello Tokyo!"], ""),
+                ("Canceled", None, None, ""),
+                ("Terminated", "stopped by test", "stopped by test", " (non-JSON text as a string)"),
+                ("Failed", "Orchestrator function 'HelloSequence' failed: boom",
+                 "Orchestrator function 'HelloSequence' failed: boom", " (non-JSON text as a string)"),
+                ("Completed", "   ", "", " (whitespace alone as \"\")")):
+            iid = make_instance(t, env, p + "st-" + st + ("-ws" if note.startswith(" (white") else ""), st,
+                                output=out)
             r = self.get(iid)
             b = r.json_or_none() or {}
             self.eq((r.status, b.get("runtimeStatus"), b.get("output")), (200, st, want),
-                    f"GET {st} -> 200 with the output" + (" (non-JSON text as a string)" if st in ("Terminated", "Failed") else ""))
+                    f"GET {st} -> 200 with the output{note}")
         iid = p + "st-Failed"
         r = self.get(iid, "returnInternalServerErrorOnFailure=true")
         b = r.json_or_none() or {}
@@ -875,11 +878,24 @@ class Suite:
         self.ok("historyEvents" not in (r.json_or_none() or {"historyEvents": 1}),
                 "no historyEvents without showHistory")
 
-        # Extension: paged history, rendered as showHistory renders it.
-        full = (self.get(p + "hist", "showHistory=true").json_or_none() or {}).get("historyEvents")
+        # Extension: paged history. Rows as in historyEvents, but nothing
+        # merged across rows: TaskScheduled keeps its row, the completion
+        # carries TaskScheduledId.
         r = call(t, "GET", f"instances/{p}hist/history", "top=100")
-        self.eq((r.status, r.json_or_none()), (200, full),
-                "GET instances/{id}/history: one page equals the showHistory rendering")
+        rows = r.json_or_none()
+        types = [e.get("EventType") for e in rows] if isinstance(rows, list) else rows
+        self.eq((r.status, types), (200, ["ExecutionStarted", "TaskScheduled", "TaskCompleted", "ExecutionCompleted"]),
+                "GET instances/{id}/history: rows without Orchestrator* events, nothing merged")
+        if isinstance(rows, list) and len(rows) == 4:
+            self.eq((rows[1].get("Name"), rows[2].get("TaskScheduledId"), "Result" in rows[2]), ("SayHello", 0, False),
+                    "paged history: TaskScheduled keeps its Name, TaskCompleted carries TaskScheduledId, no Result")
+            self.ok(all(isinstance(e.get("Timestamp"), str) and HIST_TS_RE.match(e["Timestamp"]) for e in rows),
+                    "paged history timestamps with up to 7 fractional digits")
+        r2 = call(t, "GET", f"instances/{p}hist/history", "top=100&showHistoryOutput=true")
+        res = [e.get("Result", "absent") for e in r2.json_or_none() or []]
+        self.eq(res, ["absent", "absent", "Hello Tokyo!", ["Hello Tokyo!"]], "paged history with showHistoryOutput=true")
+        r2 = call(t, "GET", f"instances/{p}hist/history")
+        self.eq(r2.json_or_none(), rows, "paged history: default page (100) holds it all")
         self.last_token(r.header("x-ms-continuation-token"), "history, last page: continuation header empty")
         items, pages, probs, last = self.list_all("", top=1, path=f"instances/{p}hist/history")
         self.ok(not probs and pages >= 2 and items == (r.json_or_none() or []),
@@ -1010,12 +1026,16 @@ class Suite:
 
     def counts(self):
         t, env = self.t, self.env
-        r = call(t, "GET", "instances/counts")
+        r = call(t, "GET", "counts")
         b = r.json_or_none()
         self.eq((r.status, sorted(b) if isinstance(b, dict) else b), (200, sorted(STATUS_NAMES)),
-                "GET instances/counts -> 200 with every status name")
+                "GET counts (extension) -> 200 with every status name")
         if isinstance(b, dict):
             self.eq(b, env.stats()["byStatus"], "counts agree with the store")
+        r = call(t, "POST", "counts", headers=[CT_JSON])
+        self.eq((r.status, allow_set(r)), (405, {"GET"}), "POST counts -> 405 Allow: GET")
+        r = call(t, "GET", "instances/counts")
+        self.no_body(r, 404, "GET instances/counts is the status of an instance called counts (none: 404)")
 
     # -- purge ----------------------------------------------------------------------
 
@@ -1207,9 +1227,11 @@ class Suite:
         r = call(t, "POST", f"instances/{iid3}/restart", "timeout=1&pollingInterval=1",
                  headers=[CT_JSON, ("Content-Length", "0")])
         self.check_status_payload(r, what="restart with timeout/pollingInterval, still Pending")
+        n = env.stats()["instances"]
         r = call(t, "POST", f"instances/{iid3}/restart", "timeout=1&pollingInterval=5",
                  headers=[CT_JSON, ("Content-Length", "0")])
         self.err(r, 400, "restart with pollingInterval > timeout -> 400")
+        self.eq(env.stats()["instances"], n, "restart refused with 400: no instance started")
 
     # -- entities ----------------------------------------------------------------------------
 
@@ -1261,8 +1283,8 @@ class Suite:
             x = items[0]
             self.eq(sorted(x), ["entityId", "lastOperationTime", "state"], "entity list item keys")
             self.ok(all(x.get("state", 1) is None for x in items), "fetchState defaults to false: state null")
-            self.ok(all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$", x.get("lastOperationTime", ""))
-                        for x in items), "lastOperationTime with 7 fractional digits",
+            self.ok(all(HIST_TS_RE.match(x.get("lastOperationTime", "")) for x in items),
+                    "lastOperationTime ISO 8601, up to 7 fractional digits (trailing zeros trimmed)",
                     repr([x.get("lastOperationTime") for x in items][:3]))
         items, _, probs, _ = self.list_all("fetchState=true", path="entities/Counter")
         st = {x["entityId"]["key"]: x.get("state") for x in items if "entityId" in x}
@@ -1272,8 +1294,11 @@ class Suite:
         self.ok(not probs and len(keys) == len(set(keys)) and {k, "", p + "old"} <= set(keys),
                 "GET entities top=1 follows tokens; each entity once", f"{probs} {keys}")
         r = call(t, "GET", "entities/Counter", "lastOperationTimeTo=2021-01-01T00:00:00Z")
-        self.eq([x.get("entityId", {}).get("key") for x in r.json_or_none() or []], [p + "old"],
-                "lastOperationTimeTo filter")
+        got = [x.get("entityId", {}).get("key") for x in r.json_or_none() or []]
+        self.eq([k for k in got if k.startswith(p)], [p + "old"], "lastOperationTimeTo filter")
+        r = call(t, "GET", "entities/Counter", "lastOperationTimeFrom=2021-01-01T00:00:00Z")
+        got = [x.get("entityId", {}).get("key") for x in r.json_or_none() or []]
+        self.ok(p + "old" not in got and k in got, "lastOperationTimeFrom filter", repr(got))
         r = call(t, "PUT", f"entities/Counter/{k}", headers=[CT_JSON], body=b"1")
         self.eq((r.status, allow_set(r)), (405, {"GET", "POST", "DELETE"}),
                 "PUT entities/{name}/{key} -> 405 Allow: GET, POST, DELETE")
