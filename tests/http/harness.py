@@ -357,15 +357,20 @@ def listen_addresses(pids):
     return sorted(out)
 
 
-def _wait_port(port, proc, deadline):
+def _wait_port(port, proc, pids, deadline):
+    """True once one of pids() listens on 127.0.0.1:port and answers a
+    connection (so a stranger that took the port in the meantime is not
+    mistaken for our server); False if proc exits or the deadline passes."""
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
+        if ("tcp", "127.0.0.1", port) in listen_addresses(pids()):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return True
+            except OSError:
+                pass
+        time.sleep(0.05)
     return False
 
 
@@ -406,8 +411,6 @@ class Server:
         self.srcdir = os.path.abspath(srcdir)
         self.workdir = os.path.abspath(workdir)
         self.conf_path = os.path.abspath(conf_path)
-        self.port = port or free_port()
-        self.base_url = "http://127.0.0.1:%d" % self.port
         self.body_limit = body_limit
         self.proc = None
         self.dir = os.path.join(self.workdir, self.kind)
@@ -423,11 +426,24 @@ class Server:
             _give(os.path.join(self.dir, d), 0o755 if d == "" else 0o770, owner=True)
         make_traversable(self.dir)
         self.responder = self._place_responder(os.path.abspath(responder_path))
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
+        # A free port may be taken by someone else before the server binds
+        # it: try another (unless the caller chose the port).
+        for attempt in range(1 if port else 3):
+            self.port = port or free_port()
+            self.base_url = "http://127.0.0.1:%d" % self.port
+            try:
+                self._start()
+                return
+            except ServerError as exc:
+                self.stop()
+                if port or attempt == 2 or "Address already in use" not in str(exc):
+                    raise
+                for name in ("error.log", "server.out"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(self.dir, name))
+            except BaseException:
+                self.stop()
+                raise
 
     # -- what subclasses provide
 
@@ -465,7 +481,7 @@ class Server:
         self.proc = subprocess.Popen(self._command(), cwd=self.dir, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      env=self._environment(), start_new_session=True)
-        if not _wait_port(self.port, self.proc, time.monotonic() + START_TIMEOUT):
+        if not _wait_port(self.port, self.proc, self.pids, time.monotonic() + START_TIMEOUT):
             raise ServerError("%s did not answer on 127.0.0.1:%d within %.0f s\n%s" %
                               (self.kind, self.port, START_TIMEOUT, self.error_log(40)))
 
@@ -690,6 +706,8 @@ class ApacheProxyFcgi(_Apache):
     def _start(self):
         self.pool = []
         self.socket_path = os.path.join(self.dir, "run", "taskhub.sock")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
         lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             lsock.bind(self.socket_path)
@@ -717,6 +735,7 @@ class ApacheProxyFcgi(_Apache):
         super().stop()
         for p in getattr(self, "pool", []):
             _terminate(p)
+        self.pool = []
 
 
 class ApacheCgi(_Apache):
@@ -794,6 +813,16 @@ def servers(kinds, builddir, srcdir, workdir, responder_path, conf_path, **kw):
     finally:
         for s in reversed(started):
             s.stop()
+
+
+def exit_on_signals():
+    """Turns SIGTERM, SIGHUP and SIGINT into SystemExit, so that the with
+    blocks and finally clauses stop the servers and remove the workdir when
+    a test is interrupted (make check killed, ^C). Call it once, early."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, handler)
 
 
 # ---- TAP -------------------------------------------------------------------

@@ -161,6 +161,7 @@ def check_server(t, s, conf):
 
 
 def main():
+    harness.exit_on_signals()
     builddir, srcdir = harness.dirs_from_environment()
     responder = os.path.join(builddir, "bench", "trivial_fcgi")
     t = harness.Tap()
