@@ -102,7 +102,8 @@ put_open_once(struct put_state *ps)
 		goto fail;
 	if ((ret = ps->env->set_cachesize(ps->env, 0, 8u << 20, 1)) != 0)
 		goto fail;
-	if ((ret = ps->env->set_lg_bsize(ps->env, 1u << 20)) != 0 || (ret = ps->env->set_lg_max(ps->env, 10u << 20)) != 0)
+	if ((ret = ps->env->set_lg_bsize(ps->env, 1u << 20)) != 0 ||
+	    (ret = ps->env->set_lg_max(ps->env, 10u << 20)) != 0)
 		goto fail;
 	if (ps->durability == 1)
 		ret = ps->env->set_flags(ps->env, DB_TXN_WRITE_NOSYNC, 1);
@@ -189,8 +190,9 @@ put_request(struct put_state *ps, FCGX_Request *req)
 {
 	static const char ok_reply[] = "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
 				       "Content-Length: 12\r\n\r\n{\"ok\":true}\n";
-	static const char busy_reply[] = "Status: 503 Service Unavailable\r\nContent-Type: application/json; "
-					 "charset=utf-8\r\nRetry-After: 1\r\nContent-Length: 13\r\n\r\n{\"ok\":false}\n";
+	static const char busy_reply[] =
+		"Status: 503 Service Unavailable\r\nContent-Type: application/json; "
+		"charset=utf-8\r\nRetry-After: 1\r\nContent-Length: 13\r\n\r\n{\"ok\":false}\n";
 	static char body[VALUE_MAX], filler[FILLER_LEN];
 	size_t len = 0;
 	int n;
@@ -245,7 +247,8 @@ main(void)
 	umask(007);
 	if (FCGX_IsCGI()) {
 		if (getenv("GATEWAY_INTERFACE") == NULL) {
-			fprintf(stderr, "usage: run by a web server, as FastCGI or CGI (see the top of bench/put_fcgi.c)\n");
+			fprintf(stderr,
+				"usage: run by a web server, as FastCGI or CGI (see the top of bench/put_fcgi.c)\n");
 			return 2;
 		}
 		put_request(&ps, NULL);
