@@ -105,14 +105,38 @@ api_read_body(struct api_io *io, size_t body_max, char **body, size_t *cap, size
 	size_t got = 0;
 
 	*len = 0;
-	if (cl == NULL || *cl == '\0')
-		want = 0;
-	else {
-		errno = 0;
-		want = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || *cl == '-')
-			return API_BODY_BAD;
+	if (cl == NULL || *cl == '\0') {
+		/* No length (a chunked upload passed on by mod_proxy_fcgi or
+		 * mod_cgi): read to the end, refusing past body-max. */
+		for (;;) {
+			int n;
+
+			if (got + 4096 + 1 > *cap) {
+				size_t ncap = *cap ? *cap * 2 : 8192;
+				char *nb;
+
+				if (ncap > body_max + 4096 + 1)
+					ncap = body_max + 4096 + 1;
+				if (ncap <= got + 1 || (nb = realloc(*body, ncap)) == NULL)
+					return API_BODY_BAD;
+				*body = nb;
+				*cap = ncap;
+			}
+			if ((n = api_io_read(io, *body + got, *cap - got - 1)) <= 0)
+				break;
+			got += (size_t)n;
+			if (got > body_max)
+				return API_BODY_TOO_BIG;
+		}
+		if (*body != NULL)
+			(*body)[got] = '\0';
+		*len = got;
+		return API_BODY_OK;
 	}
+	errno = 0;
+	want = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || *cl == '-')
+		return API_BODY_BAD;
 	if (want > body_max)
 		return API_BODY_TOO_BIG;
 	if (want + 1 > *cap) {
