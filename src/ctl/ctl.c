@@ -49,6 +49,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"purge", ctl_instance_purge, "ID", "Delete a terminal instance with its history."},
 	{"purge-all", ctl_instance_purge_all, "[--status S[,S...]] [--from-us T] [--to-us T]",
 	 "Delete every terminal instance that matches; prints how many."},
+	{"functions", ctl_function_list, "", "List the function registry: kind, name, script, entry point."},
+	{"functions-publish", ctl_function_publish, "KIND:NAME ...",
+	 "Replace the function registry (the daemon's job; by hand until it runs). KIND: orchestrator, activity, entity."},
 	{"help", ctl_help, "[COMMAND]", "Show this list, or one command's usage."},
 };
 /* clang-format on */

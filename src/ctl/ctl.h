@@ -101,5 +101,8 @@ int ctl_instance_status(struct ctl *c, int argc, char **argv);
 int ctl_instance_list(struct ctl *c, int argc, char **argv);
 int ctl_instance_purge(struct ctl *c, int argc, char **argv);
 int ctl_instance_purge_all(struct ctl *c, int argc, char **argv);
+/* ctl_function.c */
+int ctl_function_list(struct ctl *c, int argc, char **argv);
+int ctl_function_publish(struct ctl *c, int argc, char **argv);
 
 #endif
