@@ -438,6 +438,8 @@ def server_log(t, lines=30):
 
 
 def require_programs():
+    # An interrupted test (make check killed, ^C) still stops its servers.
+    harness_module().exit_on_signals()
     missing = [p for p in (program("taskhubctl"), program("tests/http/fixture"), responder_path())
                if not os.access(p, os.X_OK)]
     if missing:
