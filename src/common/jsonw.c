@@ -5,8 +5,22 @@
 
 #include <string.h>
 
+#include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/jsonw.h"
+
+/* Length of the valid UTF-8 sequence at p (a byte >= 0x80), or 0. */
+static size_t
+jsonw_utf8_len(const unsigned char *p)
+{
+	size_t n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (p[i] == '\0')
+			return 0;
+	return n != 0 && ids_utf8_valid((const char *)p, n) ? n : 0;
+}
 
 int
 jsonw_str(struct buf *b, const char *s)
@@ -21,12 +35,26 @@ jsonw_str(struct buf *b, const char *s)
 		/* Copy the longest run that needs no escaping in one append. */
 		size_t i = 0;
 
-		while (p[i] != '\0' && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		while (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
 			i++;
 		buf_add(b, p, i);
 		p += i;
 		if (*p == '\0')
 			break;
+		if (*p >= 0x80) {
+			/* Valid UTF-8 as it is; anything else (names echoed from a
+			 * hostile request) as U+FFFD, so the output stays JSON. */
+			size_t n = jsonw_utf8_len(p);
+
+			if (n > 0) {
+				buf_add(b, p, n);
+				p += n;
+			} else {
+				buf_adds(b, "\\ufffd");
+				p++;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			buf_add(b, "\\\"", 2);

@@ -1229,7 +1229,7 @@ class Suite:
         r = call(t, "POST", f"instances/{iid2}/restart", headers=[CT_JSON, ("Content-Length", "0")])
         self.check_status_payload(r, what="restart of a Running instance with a new ID")
         r = call(t, "POST", f"instances/{p}rs-nope/restart", headers=[CT_JSON, ("Content-Length", "0")])
-        self.status_is(r, 404, "restart an unknown instance -> 404")
+        self.status_is(r, 400, "restart an unknown instance -> 400 (as Durable Functions)")
         iid3 = make_instance(t, env, p + "rs-wait", "Failed", input_=b"1")
         r = call(t, "POST", f"instances/{iid3}/restart", "timeout=1&pollingInterval=1",
                  headers=[CT_JSON, ("Content-Length", "0")])

@@ -51,6 +51,9 @@ main(void)
 	jsonw_str(&b, "a\"b\\c\n\x01é");
 	is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001é\"", "string escapes");
 	buf_reset(&b);
+	jsonw_str(&b, "a\xff\xc3\xa9\xe2\x82");
+	is_str(b.p, "\"a\\ufffd\xc3\xa9\\ufffd\\ufffd\"", "invalid UTF-8 becomes U+FFFD, valid kept");
+	buf_reset(&b);
 	jsonw_str(&b, NULL);
 	is_str(b.p, "null", "NULL is null");
 	buf_free(&b);
