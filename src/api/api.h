@@ -64,10 +64,21 @@ struct api_query {
 	char store[API_QUERY_MAX * 2 + API_PARAMS_MAX * 2]; /* decoded text */
 };
 
+#define API_CONNS_MAX 8
+
+/* An environment the API can reach: the `connection` parameter names it. */
+struct api_conn {
+	char name[64];
+	char home[CONF_PATH_MAX];
+	struct store *store; /* opened on first use (the default one at start) */
+};
+
 /* What the responder knows for its whole life. */
 struct api_server {
 	struct conf conf;
-	struct store *store;
+	struct store_options opt;
+	struct api_conn conns[API_CONNS_MAX]; /* [0] is home, the default */
+	size_t nconns;
 	char **keys; /* system keys; NULL-terminated */
 	size_t nkeys;
 	int override_any; /* host.json overridableExistingInstanceStates = AnyState */
@@ -82,6 +93,7 @@ struct api_ctx {
 	char *seg[API_SEGS_MAX]; /* decoded path segments after the base path */
 	size_t nseg;
 	char segstore[API_QUERY_MAX + 2048];
+	struct store *store; /* the connection's environment */
 	struct store_hub *hub;
 	const char *hub_name;
 	const char *connection;

@@ -68,7 +68,7 @@ api_record(struct api_ctx *c, struct ctl_arg *a, const char *msg409)
 	a->ev.timestamp = a->now;
 	a->ev.event_id = -1;
 	a->ev.task_id = -1;
-	e = store_txn_run(c->srv->store, 0, ctl_txn, a);
+	e = store_txn_run(c->store, 0, ctl_txn, a);
 	if (e == STORE_OK) {
 		api_wake(c);
 		api_empty(c, 202);
@@ -224,7 +224,7 @@ api_h_purge_one(struct api_ctx *c)
 
 	if (!api_ctl_id(c))
 		return;
-	e = store_txn_run(c->srv->store, 0, purge1_txn, &a);
+	e = store_txn_run(c->store, 0, purge1_txn, &a);
 	if (e == STORE_STATE) {
 		snprintf(msg, sizeof(msg),
 			 "Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.",
@@ -269,7 +269,7 @@ api_h_purge_filter(struct api_ctx *c)
 	f.status_mask = api_param_statuses(c) & STATUS_TERMINAL_MASK;
 	/* Bounded in time: batches until done or the budget is spent. */
 	while (more && time_mono_us() - start < API_PURGE_BUDGET_US) {
-		if ((e = store_purge_batch(c->srv->store, c->hub, &f, API_PURGE_BATCH, &n, &more)) != STORE_OK)
+		if ((e = store_purge_batch(c->store, c->hub, &f, API_PURGE_BATCH, &n, &more)) != STORE_OK)
 			break;
 		total += n;
 	}

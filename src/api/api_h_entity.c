@@ -114,7 +114,7 @@ api_h_entity_signal(struct api_ctx *c)
 	a.ev.task_id = -1;
 	a.ev.timestamp = time_now_us();
 	a.ev.name = (char *)op;
-	e = store_txn_run(c->srv->store, 0, signal_txn, &a);
+	e = store_txn_run(c->store, 0, signal_txn, &a);
 	buf_free(&raw);
 	if (e == STORE_NOTFOUND && a.no_function) {
 		char msg[400];
@@ -157,7 +157,7 @@ api_h_entity_get(struct api_ctx *c)
 	if (!api_entity_id(c, &a.name, &a.key))
 		return;
 	a.h = c->hub;
-	e = store_txn_run(c->srv->store, STORE_TXN_READONLY, eget_txn, &a);
+	e = store_txn_run(c->store, STORE_TXN_READONLY, eget_txn, &a);
 	if (e == STORE_OK && a.en.state == NULL)
 		e = STORE_NOTFOUND; /* an entity without state does not exist */
 	if (e != STORE_OK) {
@@ -222,7 +222,7 @@ api_h_entity_list(struct api_ctx *c)
 			a.q.page = t > STORE_MAX_PAGE ? STORE_MAX_PAGE : (size_t)t;
 	}
 	a.q.token = c->req->continuation;
-	e = store_txn_run(c->srv->store, STORE_TXN_READONLY, elist_txn, &a);
+	e = store_txn_run(c->store, STORE_TXN_READONLY, elist_txn, &a);
 	if (e == STORE_INVALID) {
 		api_error(c, 400, "The continuation token or a filter is not valid for this query.", NULL);
 		goto done;

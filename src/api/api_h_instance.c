@@ -129,7 +129,7 @@ api_unknown_function(struct api_ctx *c, const char *name, const char *kind)
 	buf_init(&m, 16384);
 	buf_printf(&m, "The function '%.256s' doesn't exist, is disabled, or is not an %s function.", name, kind);
 	if (strcmp(kind, "orchestrator") == 0 &&
-	    store_txn_run(c->srv->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK) {
+	    store_txn_run(c->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK) {
 		buf_adds(&m, " Additional info: The following are the known orchestrator functions: ");
 		for (i = 0; i < a.n; i++)
 			buf_printf(&m, "%s'%s'", i ? ", " : "", a.v[i].name);
@@ -165,7 +165,7 @@ api_start_instance(struct api_ctx *c, const char *fn, const char *id, const char
 	a.cr.parent_task_id = -1;
 	a.cr.now = time_now_us();
 	a.cr.override_any = c->srv->override_any;
-	e = store_txn_run(c->srv->store, 0, start_txn, &a);
+	e = store_txn_run(c->store, 0, start_txn, &a);
 	if (e == STORE_NOTFOUND && a.no_function) {
 		api_unknown_function(c, fn, "orchestrator");
 		return;
@@ -266,7 +266,7 @@ api_h_status(struct api_ctx *c)
 	a.id = c->seg[1];
 	a.with_input = api_query_bool(&c->q, "showInput", 1);
 	a.with_history = api_query_bool(&c->q, "showHistory", 0);
-	e = store_txn_run(c->srv->store, STORE_TXN_READONLY, get_txn, &a);
+	e = store_txn_run(c->store, STORE_TXN_READONLY, get_txn, &a);
 	if (e != STORE_OK) {
 		get_arg_clear(&a);
 		api_store_error(c, e, "get status");
@@ -368,7 +368,7 @@ api_h_list(struct api_ctx *c)
 	a.q.page = api_top(c);
 	a.q.token = c->req->continuation;
 	a.q.with_input = api_query_bool(&c->q, "showInput", 1);
-	e = store_txn_run(c->srv->store, STORE_TXN_READONLY, list_txn, &a);
+	e = store_txn_run(c->store, STORE_TXN_READONLY, list_txn, &a);
 	if (e == STORE_INVALID) {
 		api_error(c, 400, "The continuation token or a filter is not valid for this query.", NULL);
 		goto done;
@@ -436,7 +436,7 @@ api_h_history(struct api_ctx *c)
 		api_error(c, 400, "The continuation token is not valid for this query.", NULL);
 		return;
 	}
-	e = store_txn_run(c->srv->store, STORE_TXN_READONLY, hist_txn, &a);
+	e = store_txn_run(c->store, STORE_TXN_READONLY, hist_txn, &a);
 	if (e != STORE_OK) {
 		store_event_free_array(a.ev, a.n);
 		api_store_error(c, e, "history");
@@ -475,7 +475,7 @@ api_h_counts(struct api_ctx *c)
 	int s;
 
 	a.h = c->hub;
-	if ((e = store_txn_run(c->srv->store, STORE_TXN_READONLY, counts_txn, &a)) != STORE_OK) {
+	if ((e = store_txn_run(c->store, STORE_TXN_READONLY, counts_txn, &a)) != STORE_OK) {
 		api_store_error(c, e, "counts");
 		return;
 	}
@@ -503,7 +503,7 @@ api_h_restart(struct api_ctx *c)
 	a.h = c->hub;
 	a.id = c->seg[1];
 	a.with_input = 1;
-	if ((e = store_txn_run(c->srv->store, STORE_TXN_READONLY, get_txn, &a)) != STORE_OK) {
+	if ((e = store_txn_run(c->store, STORE_TXN_READONLY, get_txn, &a)) != STORE_OK) {
 		get_arg_clear(&a);
 		if (e == STORE_NOTFOUND)
 			api_error(c, 400, "InstanceId does not match a valid orchestration instance.", NULL);

@@ -14,11 +14,36 @@
 #include "api/api_int.h"
 #include "common/log.h"
 
+/* conns[0] is home under connection-name; then the `connections` list. */
+static int
+api_connections_parse(struct api_server *srv)
+{
+	char list[CONF_PATH_MAX], *item, *save = NULL;
+
+	snprintf(srv->conns[0].name, sizeof(srv->conns[0].name), "%s", srv->conf.connection_name);
+	snprintf(srv->conns[0].home, sizeof(srv->conns[0].home), "%s", srv->conf.home);
+	srv->nconns = 1;
+	snprintf(list, sizeof(list), "%s", srv->conf.connections);
+	for (item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		struct api_conn *cn;
+
+		while (*item == ' ')
+			item++;
+		if (eq == NULL || eq == item || eq[1] != '/' || srv->nconns == API_CONNS_MAX ||
+		    (size_t)(eq - item) >= sizeof(cn->name))
+			return -1;
+		cn = &srv->conns[srv->nconns++];
+		snprintf(cn->name, sizeof(cn->name), "%.*s", (int)(eq - item), item);
+		snprintf(cn->home, sizeof(cn->home), "%s", eq + 1);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct api_server srv;
-	struct store_options o;
 	char err[512];
 	enum store_err e;
 	int rc;
@@ -29,16 +54,19 @@ main(int argc, char **argv)
 	conf_defaults(&srv.conf);
 	if (conf_load(&srv.conf, NULL, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	store_options_init(&o);
-	o.durability = (enum store_durability)store_durability_parse(srv.conf.durability);
-	o.group_shared = srv.conf.group[0] != '\0';
-	if (o.group_shared)
+	store_options_init(&srv.opt);
+	srv.opt.durability = (enum store_durability)store_durability_parse(srv.conf.durability);
+	srv.opt.group_shared = srv.conf.group[0] != '\0';
+	if (srv.opt.group_shared)
 		umask(007); /* files the web server and the daemon both write */
-	if ((e = store_open(srv.conf.home, &o, &srv.store)) != STORE_OK)
-		fatalx("cannot open the environment %s: %s", srv.conf.home, store_strerror(e));
+	if (api_connections_parse(&srv) == -1)
+		fatalx("connections: expected Name=/path[,Name=/path...] with at most %d entries", API_CONNS_MAX - 1);
+	if ((e = store_open(srv.conns[0].home, &srv.opt, &srv.conns[0].store)) != STORE_OK)
+		fatalx("cannot open the environment %s: %s", srv.conns[0].home, store_strerror(e));
 	if (api_auth_load(&srv) == -1)
 		fatalx("out of memory");
 	rc = api_fcgi_run(&srv);
-	store_close(srv.store);
+	for (size_t i = 0; i < srv.nconns; i++)
+		store_close(srv.conns[i].store);
 	return rc == 0 ? 0 : 1;
 }

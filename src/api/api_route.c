@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "api/api_int.h"
 #include "common/ids.h"
+#include "common/log.h"
 
 #define V1_BASE "/admin/extensions/DurableTaskExtension"
 
@@ -157,6 +158,29 @@ api_route_base_url(struct api_ctx *c)
 	snprintf(c->base, sizeof(c->base), "%s%s", c->origin, c->srv->conf.base_path);
 }
 
+/* The store of a connection, opened on first use; NULL when the name is
+ * not configured or its environment cannot be opened (logged). */
+static struct store *
+api_connection(struct api_server *srv, const char *name)
+{
+	struct api_conn *cn = NULL;
+	size_t i;
+	enum store_err e;
+
+	if (name == NULL)
+		cn = &srv->conns[0];
+	for (i = 0; cn == NULL && i < srv->nconns; i++)
+		if (strcasecmp(srv->conns[i].name, name) == 0)
+			cn = &srv->conns[i];
+	if (cn == NULL)
+		return NULL;
+	if (cn->store == NULL && (e = store_open(cn->home, &srv->opt, &cn->store)) != STORE_OK) {
+		log_warnx("connection %s: cannot open %s: %s", cn->name, cn->home, store_strerror(e));
+		cn->store = NULL;
+	}
+	return cn->store;
+}
+
 void
 api_dispatch(struct api_server *srv, const struct api_req *req, struct api_resp *resp)
 {
@@ -224,10 +248,9 @@ api_dispatch(struct api_server *srv, const struct api_req *req, struct api_resp 
 		return;
 	}
 
-	/* The connection names the environment; one is configured today. */
+	/* The connection names the environment (default: home). */
 	c->connection = api_query_get(&c->q, "connection");
-	if (c->connection != NULL && strcasecmp(c->connection, "Storage") != 0 &&
-	    strcasecmp(c->connection, "default") != 0) {
+	if ((c->store = api_connection(srv, c->connection)) == NULL) {
 		char msg[400];
 
 		snprintf(msg, sizeof(msg), "Connection '%.200s' is not configured.", c->connection);
@@ -235,11 +258,11 @@ api_dispatch(struct api_server *srv, const struct api_req *req, struct api_resp 
 		return;
 	}
 	if (c->connection == NULL)
-		c->connection = "Storage";
+		c->connection = srv->conns[0].name;
 	c->hub_name = api_query_get(&c->q, "taskHub");
 	if (c->hub_name == NULL)
 		c->hub_name = srv->conf.hub;
-	if ((e = store_hub_open(srv->store, c->hub_name, &c->hub)) != STORE_OK) {
+	if ((e = store_hub_open(c->store, c->hub_name, &c->hub)) != STORE_OK) {
 		api_store_error(c, e == STORE_NOTFOUND ? STORE_NOHUB : e, "taskHub");
 		return;
 	}

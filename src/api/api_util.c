@@ -130,7 +130,7 @@ api_answer_started(struct api_ctx *c, const char *id, double timeout, double pol
 		a.id = id;
 		deadline = time_mono_us() + (int64_t)(timeout * 1e6);
 		for (;;) {
-			if (store_txn_run(c->srv->store, STORE_TXN_READONLY, wait_get_txn, &a) == STORE_OK &&
+			if (store_txn_run(c->store, STORE_TXN_READONLY, wait_get_txn, &a) == STORE_OK &&
 			    status_is_terminal(a.r.status)) {
 				if (a.r.status == STATUS_COMPLETED) {
 					api_json(c, 200);

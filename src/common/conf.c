@@ -36,6 +36,9 @@ static const struct conf_opt {
 	{"body-max", CONF_SIZE, offsetof(struct conf, body_max), 0},
 	{"anonymous", CONF_BOOL, offsetof(struct conf, anonymous), 0},
 	{"group", CONF_STR, offsetof(struct conf, group), sizeof(((struct conf *)0)->group)},
+	{"connection-name", CONF_STR, offsetof(struct conf, connection_name),
+	 sizeof(((struct conf *)0)->connection_name)},
+	{"connections", CONF_STR, offsetof(struct conf, connections), sizeof(((struct conf *)0)->connections)},
 };
 
 void
@@ -49,6 +52,7 @@ conf_defaults(struct conf *c)
 	snprintf(c->wake_socket, sizeof(c->wake_socket), "%s/run/taskhub/wake.sock", TH_LOCALSTATEDIR);
 	snprintf(c->durability, sizeof(c->durability), "full");
 	c->body_max = 1024 * 1024;
+	snprintf(c->connection_name, sizeof(c->connection_name), "Storage");
 }
 
 int

@@ -21,6 +21,8 @@ struct conf {
 	size_t body_max;                 /* request body cap in bytes (body-max) */
 	int anonymous;                   /* no key required (anonymous = yes|no) */
 	char group[64];                  /* group sharing the environment (group) */
+	char connection_name[64];        /* the API's name for home (connection-name) */
+	char connections[CONF_PATH_MAX]; /* more environments: "Name=/path,Name2=/path2" (connections) */
 };
 
 /* Fills c with the built-in defaults. */
