@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "common/event.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/status.h"
@@ -19,15 +20,6 @@
 #define API_REASON_MAX      4096
 #define API_PURGE_BATCH     500
 #define API_PURGE_BUDGET_US (10 * 1000000LL)
-
-/* Durable Task event types recorded here. */
-enum {
-	EV_TERMINATED = 3,
-	EV_RAISED = 15,
-	EV_SUSPENDED = 19,
-	EV_RESUMED = 20,
-	EV_REWOUND = 21,
-};
 
 struct ctl_arg {
 	struct store_hub *h;
@@ -147,7 +139,7 @@ api_h_raise(struct api_ctx *c)
 	a.allowed = STATUS_BIT(STATUS_PENDING) | STATUS_BIT(STATUS_RUNNING) | STATUS_BIT(STATUS_CONTINUED_AS_NEW) |
 		    STATUS_BIT(STATUS_SUSPENDED);
 	a.gone = STATUS_TERMINAL_MASK;
-	a.ev.type = EV_RAISED;
+	a.ev.type = EVENT_EVENT_RAISED;
 	a.ev.name = (char *)name;
 	api_record(c, &a, "Instance '%s' is %s.");
 }
@@ -171,18 +163,18 @@ api_h_control(struct api_ctx *c)
 	a.id = c->seg[1];
 	a.gone = STATUS_TERMINAL_MASK;
 	if (strcasecmp(op, "terminate") == 0) {
-		a.ev.type = EV_TERMINATED;
+		a.ev.type = EVENT_EXECUTION_TERMINATED;
 		a.allowed = active | STATUS_BIT(STATUS_SUSPENDED);
 	} else if (strcasecmp(op, "suspend") == 0) {
-		a.ev.type = EV_SUSPENDED;
+		a.ev.type = EVENT_EXECUTION_SUSPENDED;
 		a.allowed = active;
 		msg409 = "Cannot suspend the orchestration instance %s because instance is in the %s state.";
 	} else if (strcasecmp(op, "resume") == 0) {
-		a.ev.type = EV_RESUMED;
+		a.ev.type = EVENT_EXECUTION_RESUMED;
 		a.allowed = STATUS_BIT(STATUS_SUSPENDED);
 		msg409 = "Cannot resume the orchestration instance %s because instance is in the %s state.";
 	} else {
-		a.ev.type = EV_REWOUND;
+		a.ev.type = EVENT_EXECUTION_REWOUND;
 		a.allowed = STATUS_BIT(STATUS_FAILED);
 		a.gone = STATUS_BIT(STATUS_COMPLETED) | STATUS_BIT(STATUS_CANCELED) | STATUS_BIT(STATUS_TERMINATED);
 		msg409 = "The rewind operation is only supported on failed orchestration instances ('%s' is %s).";

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "common/event.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/jsonw.h"
@@ -109,7 +110,7 @@ api_h_entity_signal(struct api_ctx *c)
 	snprintf(a.id, sizeof(a.id), "@%s@%s", low, key);
 	a.h = c->hub;
 	a.name = name;
-	a.ev.type = 15; /* EventRaised carrying the operation */
+	a.ev.type = EVENT_EVENT_RAISED; /* carrying the operation */
 	a.ev.event_id = -1;
 	a.ev.task_id = -1;
 	a.ev.timestamp = time_now_us();

@@ -8,35 +8,10 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "common/event.h"
 #include "common/jsonw.h"
 #include "common/status.h"
 #include "common/timefmt.h"
-
-static const char *const api_event_names[] = {
-	"ExecutionStarted",
-	"ExecutionCompleted",
-	"ExecutionFailed",
-	"ExecutionTerminated",
-	"TaskScheduled",
-	"TaskCompleted",
-	"TaskFailed",
-	"SubOrchestrationInstanceCreated",
-	"SubOrchestrationInstanceCompleted",
-	"SubOrchestrationInstanceFailed",
-	"TimerCreated",
-	"TimerFired",
-	"OrchestratorStarted",
-	"OrchestratorCompleted",
-	"EventSent",
-	"EventRaised",
-	"ContinueAsNew",
-	"GenericEvent",
-	"HistoryState",
-	"ExecutionSuspended",
-	"ExecutionResumed",
-	"ExecutionRewound",
-};
-#define API_EVENT_NAMES (int)(sizeof(api_event_names) / sizeof(api_event_names[0]))
 
 void
 api_render_status(struct buf *b, const struct store_instance *r, int show_input)
@@ -182,7 +157,7 @@ api_scheduled(const struct store_event *ev, size_t n, int type, int32_t id)
 static int
 api_completed(const struct store_event *ev, size_t n, const struct store_event *s)
 {
-	int done1 = s->type == 4 ? 5 : 8, done2 = s->type == 4 ? 6 : 9;
+	int done1 = s->type == EVENT_TASK_SCHEDULED ? 5 : 8, done2 = s->type == EVENT_TASK_SCHEDULED ? 6 : 9;
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -204,45 +179,50 @@ api_render_history(struct buf *b, const struct store_event *ev, size_t n, int sh
 
 		/* Episode framing is not shown; scheduling rows that have their
 		 * completion are merged into it. */
-		if (e->type == 12 || e->type == 13)
+		if (e->type == EVENT_ORCHESTRATOR_STARTED || e->type == EVENT_ORCHESTRATOR_COMPLETED)
 			continue;
-		if (merge && (e->type == 4 || e->type == 7) && api_completed(ev, n, e))
+		if (merge && (e->type == EVENT_TASK_SCHEDULED || e->type == EVENT_SUBORCH_CREATED) &&
+		    api_completed(ev, n, e))
 			continue;
 		if (!first)
 			buf_addc(b, ',');
 		first = 0;
 		buf_adds(b, "{\"EventType\":");
-		jsonw_str(b, e->type >= 0 && e->type < API_EVENT_NAMES ? api_event_names[e->type] : "Unknown");
+		jsonw_str(b, event_type_name(e->type));
 		api_field_time(b, "Timestamp", e->timestamp);
 		switch (e->type) {
-		case 0: /* ExecutionStarted */
+		case EVENT_EXECUTION_STARTED: /* ExecutionStarted */
 			api_field_str(b, "FunctionName", e->name);
 			if (show_input)
 				api_field_str(b, "Input", e->data);
 			break;
-		case 1: /* ExecutionCompleted: task_id carries the final status */
+		case EVENT_EXECUTION_COMPLETED: /* ExecutionCompleted: task_id carries the final status */
 			api_field_str(b, "OrchestrationStatus", status_name(e->task_id));
 			if (show_output)
 				api_field_raw(b, "Result", e->data);
 			if (e->detail != NULL)
 				api_field_raw(b, "FailureDetails", e->detail);
 			break;
-		case 3:
+		case EVENT_EXECUTION_TERMINATED:
 			api_field_str(b, "Input", e->data);
 			break;
-		case 4:
-		case 7:
+		case EVENT_TASK_SCHEDULED:
+		case EVENT_SUBORCH_CREATED:
 			api_field_str(b, "Name", e->name);
-			if (e->type == 7)
+			if (e->type == EVENT_SUBORCH_CREATED)
 				api_field_str(b, "InstanceId", e->instance_id);
 			if (show_input)
 				api_field_str(b, "Input", e->data);
 			break;
-		case 5:
-		case 6:
-		case 8:
-		case 9:
-			s = merge ? api_scheduled(ev, n, e->type <= 6 ? 4 : 7, e->task_id) : NULL;
+		case EVENT_TASK_COMPLETED:
+		case EVENT_TASK_FAILED:
+		case EVENT_SUBORCH_COMPLETED:
+		case EVENT_SUBORCH_FAILED:
+			s = merge ? api_scheduled(ev, n,
+						  e->type <= EVENT_TASK_FAILED ? EVENT_TASK_SCHEDULED
+									       : EVENT_SUBORCH_CREATED,
+						  e->task_id)
+				  : NULL;
 			if (!merge)
 				buf_printf(b, ",\"TaskScheduledId\":%d", (int)e->task_id);
 			if (s != NULL) {
@@ -251,7 +231,7 @@ api_render_history(struct buf *b, const struct store_event *ev, size_t n, int sh
 				if (show_input)
 					api_field_str(b, "Input", s->data);
 			}
-			if (e->type == 5 || e->type == 8) {
+			if (e->type == EVENT_TASK_COMPLETED || e->type == EVENT_SUBORCH_COMPLETED) {
 				if (show_output)
 					api_field_raw(b, "Result", e->data);
 			} else {
@@ -259,27 +239,27 @@ api_render_history(struct buf *b, const struct store_event *ev, size_t n, int sh
 				api_field_str(b, "Details", e->detail);
 			}
 			break;
-		case 10:
-		case 11:
+		case EVENT_TIMER_CREATED:
+		case EVENT_TIMER_FIRED:
 			api_field_time(b, "FireAt", e->fire_at);
 			break;
-		case 14:
+		case EVENT_EVENT_SENT:
 			api_field_str(b, "InstanceId", e->instance_id);
 			api_field_str(b, "Name", e->name);
 			if (show_input)
 				api_field_str(b, "Input", e->data);
 			break;
-		case 15:
+		case EVENT_EVENT_RAISED:
 			api_field_str(b, "Name", e->name);
 			if (show_input)
 				api_field_str(b, "Input", e->data);
 			break;
-		case 17:
+		case EVENT_GENERIC:
 			api_field_str(b, "Data", e->data);
 			break;
-		case 19:
-		case 20:
-		case 21:
+		case EVENT_EXECUTION_SUSPENDED:
+		case EVENT_EXECUTION_RESUMED:
+		case EVENT_EXECUTION_REWOUND:
 			api_field_str(b, "Reason", e->data);
 			break;
 		default:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/event.h"
 #include "common/ids.h"
 #include "common/status.h"
 #include "store/store_int.h"
@@ -158,10 +159,10 @@ store_instance_create(struct store_txn *tx, struct store_hub *h, const struct st
 	if ((e = inst_write(tx, h, &r)) != STORE_OK)
 		return e;
 
-	/* ExecutionStarted (type 0) goes to the inbox in the same transaction,
+	/* ExecutionStarted goes to the inbox in the same transaction,
 	 * which puts the instance on the ready queue for the daemon. */
 	memset(&ev, 0, sizeof(ev));
-	ev.type = 0;
+	ev.type = EVENT_EXECUTION_STARTED;
 	ev.event_id = -1;
 	ev.task_id = r.parent_task_id;
 	ev.timestamp = c->now;

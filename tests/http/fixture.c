@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/event.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "common/timeutil.h"
@@ -46,47 +47,20 @@
 
 #define FIX_MAX_EVENTS 256
 
-/* Durable Task EventType numbers (spec §5.2), in order. */
-static const char *const fix_event_names[] = {
-	"ExecutionStarted",
-	"ExecutionCompleted",
-	"ExecutionFailed",
-	"ExecutionTerminated",
-	"TaskScheduled",
-	"TaskCompleted",
-	"TaskFailed",
-	"SubOrchestrationInstanceCreated",
-	"SubOrchestrationInstanceCompleted",
-	"SubOrchestrationInstanceFailed",
-	"TimerCreated",
-	"TimerFired",
-	"OrchestratorStarted",
-	"OrchestratorCompleted",
-	"EventSent",
-	"EventRaised",
-	"ContinueAsNew",
-	"GenericEvent",
-	"HistoryState",
-	"ExecutionSuspended",
-	"ExecutionResumed",
-	"ExecutionRewound",
-};
-#define FIX_NEVENT_NAMES ((int)(sizeof(fix_event_names) / sizeof(fix_event_names[0])))
-
 static int
 fix_usage(void)
 {
 	fprintf(stderr, "usage: fixture [-c CONF] [-H HOME] [-h HUB] command [arguments]\n"
-	                "       fixture -H HOME [-h HUB] publish KIND:NAME...\n"
-	                "       fixture -H HOME [-h HUB] create ID NAME [--created-us T] [--input JSON]\n"
-	                "       fixture -H HOME [-h HUB] set-status ID STATUS [--output JSON] [--custom-status JSON]\n"
-	                "               [--failure JSON] [--input JSON]\n"
-	                "       fixture -H HOME [-h HUB] append-history ID --event TYPE [--name N] [--data D]\n"
-	                "               [--detail D] [--event-id N] [--task-id N] [--ts-us T] [--fire-at-us T]\n"
-	                "               [--played] [--event TYPE ...]\n"
-	                "       fixture -H HOME [-h HUB] entity-put NAME KEY [--state JSON] [--last-op-us T]\n"
-	                "       fixture -H HOME [-h HUB] inbox ID\n"
-	                "       fixture -H HOME [-h HUB] history-length ID\n");
+			"       fixture -H HOME [-h HUB] publish KIND:NAME...\n"
+			"       fixture -H HOME [-h HUB] create ID NAME [--created-us T] [--input JSON]\n"
+			"       fixture -H HOME [-h HUB] set-status ID STATUS [--output JSON] [--custom-status JSON]\n"
+			"               [--failure JSON] [--input JSON]\n"
+			"       fixture -H HOME [-h HUB] append-history ID --event TYPE [--name N] [--data D]\n"
+			"               [--detail D] [--event-id N] [--task-id N] [--ts-us T] [--fire-at-us T]\n"
+			"               [--played] [--event TYPE ...]\n"
+			"       fixture -H HOME [-h HUB] entity-put NAME KEY [--state JSON] [--last-op-us T]\n"
+			"       fixture -H HOME [-h HUB] inbox ID\n"
+			"       fixture -H HOME [-h HUB] history-length ID\n");
 	return 2;
 }
 
@@ -115,9 +89,8 @@ fix_event_type(const char *s)
 	int64_t v;
 	int i;
 
-	for (i = 0; i < FIX_NEVENT_NAMES; i++)
-		if (strcasecmp(s, fix_event_names[i]) == 0)
-			return i;
+	if ((i = event_type_parse(s)) >= 0)
+		return i;
 	if (fix_i64(s, &v) == 0 && v >= 0 && v < 64)
 		return (int)v;
 	return -1;
@@ -508,8 +481,8 @@ fix_inbox(struct store *st, struct store_hub *h, int argc, char **argv)
 	for (i = 0; i < a.n; i++) {
 		int t = a.ev[i].type;
 
-		printf("%s\t%s\t%s\n", t >= 0 && t < FIX_NEVENT_NAMES ? fix_event_names[t] : "?",
-		       a.ev[i].name != NULL ? a.ev[i].name : "", a.ev[i].data != NULL ? a.ev[i].data : "");
+		printf("%s\t%s\t%s\n", event_type_name(t), a.ev[i].name != NULL ? a.ev[i].name : "",
+		       a.ev[i].data != NULL ? a.ev[i].data : "");
 	}
 	store_event_free_array(a.ev, a.n);
 	return 0;
