@@ -157,7 +157,8 @@ api_scheduled(const struct store_event *ev, size_t n, int type, int32_t id)
 static int
 api_completed(const struct store_event *ev, size_t n, const struct store_event *s)
 {
-	int done1 = s->type == EVENT_TASK_SCHEDULED ? 5 : 8, done2 = s->type == EVENT_TASK_SCHEDULED ? 6 : 9;
+	int done1 = s->type == EVENT_TASK_SCHEDULED ? EVENT_TASK_COMPLETED : EVENT_SUBORCH_COMPLETED;
+	int done2 = s->type == EVENT_TASK_SCHEDULED ? EVENT_TASK_FAILED : EVENT_SUBORCH_FAILED;
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -191,12 +192,12 @@ api_render_history(struct buf *b, const struct store_event *ev, size_t n, int sh
 		jsonw_str(b, event_type_name(e->type));
 		api_field_time(b, "Timestamp", e->timestamp);
 		switch (e->type) {
-		case EVENT_EXECUTION_STARTED: /* ExecutionStarted */
+		case EVENT_EXECUTION_STARTED:
 			api_field_str(b, "FunctionName", e->name);
 			if (show_input)
 				api_field_str(b, "Input", e->data);
 			break;
-		case EVENT_EXECUTION_COMPLETED: /* ExecutionCompleted: task_id carries the final status */
+		case EVENT_EXECUTION_COMPLETED: /* task_id carries the final status */
 			api_field_str(b, "OrchestrationStatus", status_name(e->task_id));
 			if (show_output)
 				api_field_raw(b, "Result", e->data);
