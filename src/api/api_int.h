@@ -12,4 +12,8 @@ int api_auth_load(struct api_server *srv);
 /* The presented key when it is valid (or anything when anonymous), else NULL. */
 const char *api_auth_check(struct api_ctx *c);
 
+/* Reads the settings of the function app's host.json that the API uses;
+ * 0 (absent file or setting: defaults), -1 for a bad value (logged). */
+int api_hostjson_load(struct api_server *srv);
+
 #endif

@@ -63,6 +63,8 @@ main(int argc, char **argv)
 		fatalx("connections: expected Name=/path[,Name=/path...] with at most %d entries", API_CONNS_MAX - 1);
 	if ((e = store_open(srv.conns[0].home, &srv.opt, &srv.conns[0].store)) != STORE_OK)
 		fatalx("cannot open the environment %s: %s", srv.conns[0].home, store_strerror(e));
+	if (api_hostjson_load(&srv) == -1)
+		fatalx("host.json of %s has a bad setting", srv.conf.app);
 	if (api_auth_load(&srv) == -1)
 		fatalx("out of memory");
 	rc = api_fcgi_run(&srv);

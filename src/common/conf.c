@@ -39,6 +39,7 @@ static const struct conf_opt {
 	{"connection-name", CONF_STR, offsetof(struct conf, connection_name),
 	 sizeof(((struct conf *)0)->connection_name)},
 	{"connections", CONF_STR, offsetof(struct conf, connections), sizeof(((struct conf *)0)->connections)},
+	{"app", CONF_STR, offsetof(struct conf, app), sizeof(((struct conf *)0)->app)},
 };
 
 void

@@ -23,6 +23,7 @@ struct conf {
 	char group[64];                  /* group sharing the environment (group) */
 	char connection_name[64];        /* the API's name for home (connection-name) */
 	char connections[CONF_PATH_MAX]; /* more environments: "Name=/path,Name2=/path2" (connections) */
+	char app[CONF_PATH_MAX];         /* the function app folder, with its host.json (app) */
 };
 
 /* Fills c with the built-in defaults. */

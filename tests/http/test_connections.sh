@@ -47,4 +47,18 @@ out=$(cgi GET instances/in-main "taskHub=NoSuchHub")
 is "$(echo "$out" | head -1)" 404 "unknown hub: 404"
 like "$out" '"Message":"Task hub '"'"'NoSuchHub'"'"' does not exist."' "with a JSON message"
 is "$("$ctl" -c "$wd/taskhub.conf" -H "$wd/other" list | cut -f1)" in-other "the other store holds exactly its instance"
+
+# host.json of the function app: overridableExistingInstanceStates.
+fix="$top_builddir/tests/http/fixture"
+"$fix" -c "$wd/taskhub.conf" set-status in-main Running >/dev/null
+out=$(cgi POST orchestrators/Hello/in-main "")
+is "$(echo "$out" | head -1)" 409 "default NonRunningStates: a running instance is not replaced"
+mkdir -p "$wd/app"
+echo '{"version":"2.0","extensions":{"durableTask":{"overridableExistingInstanceStates":"AnyState"}}}' >"$wd/app/host.json"
+echo "app = $wd/app" >>"$wd/taskhub.conf"
+out=$(cgi POST orchestrators/Hello/in-main "")
+is "$(echo "$out" | head -1)" 202 "AnyState in host.json: a running instance is replaced"
+echo '{"extensions":{"durableTask":{"overridableExistingInstanceStates":"Sometimes"}}}' >"$wd/app/host.json"
+out=$(cgi GET instances/in-main "")
+is "$(echo "$out" | head -1)" "" "a bad host.json setting stops the responder at start-up (no answer)"
 tap_done
