@@ -174,7 +174,7 @@ void api_render_history(struct buf *b, const struct store_event *ev, size_t n, i
 int api_param_time(struct api_ctx *c, const char *name, int64_t *us);
 /* Parses a runtimeStatus parameter (comma lists and repeats) into a mask. */
 unsigned api_param_statuses(struct api_ctx *c);
-/* 1 when a stored string is JSON text to embed raw, 0 when it must be quoted. */
+/* One wake datagram to the daemon for the request's hub, after a commit. */
 void api_wake(struct api_ctx *c);
 /* Reads timeout and pollingInterval (seconds): 0 with *timeout < 0 when
  * not both given, 0 with both set, -1 after answering 400. */
