@@ -32,17 +32,20 @@ Method: every server gets an untimed warm-up so that mod_fcgid's pool has
 grown before anything is measured. mod_fcgid grows a pool only while
 requests hold every process for over a second, so on Apache the warm-up
 first sends as many long requests at once as the pool may hold
-(start-and-wait calls with timeout=2 to taskhub.fcgi, /sleep/1500 to the
-trivial responder; put_fcgi has no such request), then runs wrk with twice
-the connections; on lighttpd, whose pool is fixed, it runs wrk alone. The
-pool sizes before the first round and after the last are reported, as is
-the warm-up's latency. Then R rounds;
-in each round, each pair's two sides run back to back, the side that goes
+(start-and-wait calls with timeout=3 to taskhub.fcgi, which hold a process
+2 to 3 s; /sleep/1500 to the trivial responder; put_fcgi has no such
+request), then runs wrk with twice the connections; on lighttpd, whose pool
+is fixed, it runs wrk alone. The pool sizes before the first round and
+after the last are reported, as is the warm-up's latency. Then R rounds; in
+each round, each pair's two sides run back to back, the side that goes
 first alternating between rounds, so both sides of a pair see the same
-machine. The tables give the median req/s of each case over the rounds and
+machine. Every start adds an instance, and the servers of both kinds at one
+durability share its environment, so the hub grows from round to round
+(tens of thousands of instances per case run), as do put_fcgi's
+databases. The tables give the median req/s of each case over the rounds and
 the median of the rounds' own ratios. After the last round, the resident
-memory (VmRSS from /proc/PID/status, with the anonymous/file/shmem split
-and PSS) of every responder process, found as descendants of the server's
+memory (VmRSS from /proc/PID/status, with the anonymous/file/shmem split,
+PSS and the private pages from smaps_rollup) of every responder process, found as descendants of the server's
 main process.
 
 Bounded: wrk runs for --duration seconds per case against 127.0.0.1 only.
@@ -75,6 +78,7 @@ GET_ID = "bench-get-1"
 BASE = harness.BASE_PATHS[0]
 GET_PATH = "%s/instances/%s" % (BASE, GET_ID)
 POST_PATH = "%s/orchestrators/%s" % (BASE, ORCH)
+POOL_MAX = 16  # FcgidMaxProcessesPerClass of apache-conf/apache-taskhub-fcgid.conf
 STALL_US = 900000  # a request this slow counts as a mod_fcgid stall
 RESPONDER_NAMES = ("taskhub.fcgi", "trivial_fcgi", "put_fcgi")
 
@@ -219,8 +223,8 @@ def status_kb(pid, names):
         with open("/proc/%d/smaps_rollup" % pid) as f:
             for line in f:
                 k, _, v = line.partition(":")
-                if k == "Pss":
-                    out["Pss"] = int(v.split()[0])
+                if k in ("Pss", "Private_Clean", "Private_Dirty"):
+                    out[k] = int(v.split()[0])
     except OSError:
         pass
     return out
@@ -329,7 +333,7 @@ def hold(setup, name, n=16):
     pool only then."""
     import threading
     if name.startswith("taskhub"):
-        method, path, body = "POST", POST_PATH + "?timeout=2&pollingInterval=1", b'""'
+        method, path, body = "POST", POST_PATH + "?timeout=3&pollingInterval=1", b'""'
     elif name == "trivial":
         method, path, body = "GET", BASE + "/sleep/1500", None
     else:
@@ -462,7 +466,13 @@ def main():
                     wargs = argparse.Namespace(**vars(args))
                     wargs.duration = args.warmup
                     if kind.startswith("apache"):
-                        hold(setup, name)
+                        # mod_fcgid adds about one process per stalled
+                        # second: hold until the pool is full (16, as
+                        # shipped) or four tries have passed.
+                        for _ in range(4):
+                            if len(setup.responders()) >= POOL_MAX:
+                                break
+                            hold(setup, name, POOL_MAX)
                         wargs.connections = 2 * args.connections
                     log("warm-up %s %s" % (kind, name))
                     warmups[(kind, name)] = measure(wrk, wargs, lua, setup, method, path)
@@ -521,7 +531,8 @@ def report(args, kinds, machine, cases, pairs, results, warmups, rss, pools):
     p("- kernel: %s" % machine["kernel"])
     p("- environments: %s" % machine["fs"])
     p("- %s; %s; %s; %s" % (machine["libdb"], machine["lighttpd"], machine["apache"], machine["wrk"]))
-    p("- load average before: %s; after: %s" % (machine["load_before"], machine["load_after"]))
+    p("- load average before: %s; after: %s (the benchmark's own processes included: responders "
+      "waiting on a flush count too)" % (machine["load_before"], machine["load_after"]))
     p("- wrk -t%d -c%d -d%ds --latency (every case), %d rounds, %d s warm-up per server; "
       "127.0.0.1 only" % (args.threads, args.connections, args.duration, args.rounds, args.warmup))
     p()
@@ -554,22 +565,23 @@ def report(args, kinds, machine, cases, pairs, results, warmups, rss, pools):
                 "yes" if m >= goal else "**no**"))
     p()
     p("Resident memory of the responder processes after the load (KiB; VmRSS min / median / max over "
-      "the processes, and the split of the largest):")
+      "the processes; the split, PSS and private pages of the largest):")
     p()
     p("| server | responder set-up | processes (before / after the rounds) | VmRSS min / median / max "
-      "| RssAnon | RssFile | RssShmem | Pss | goal ≤ 4096 |")
-    p("|---|---|---|---|---:|---:|---:|---:|---|")
+      "| RssAnon | RssFile | RssShmem | Pss | private (USS) | VmRSS ≤ 4096 |")
+    p("|---|---|---|---|---:|---:|---:|---:|---:|---|")
     for (kind, name), procs in rss.items():
         procs = [x for x in procs if "VmRSS" in x]
         if not procs:
-            p("| %s | %s | 0 | - | - | - | - | - | - |" % (kind, name))
+            p("| %s | %s | 0 | - | - | - | - | - | - | - |" % (kind, name))
             continue
         v = sorted(x["VmRSS"] for x in procs)
         big = max(procs, key=lambda x: x["VmRSS"])
         pool = pools.get((kind, name), [])
-        p("| %s | %s | %s | %d / %d / %d | %d | %d | %d | %s | %s |" % (
+        p("| %s | %s | %s | %d / %d / %d | %d | %d | %d | %s | %s | %s |" % (
             kind, name, " / ".join(str(x) for x in pool) or str(len(procs)), v[0], statistics.median(v), v[-1], big.get("RssAnon", 0),
             big.get("RssFile", 0), big.get("RssShmem", 0), big.get("Pss", "-"),
+            big.get("Private_Clean", 0) + big.get("Private_Dirty", 0) if "Private_Dirty" in big else "-",
             ("yes" if v[-1] <= 4096 else "**no**") if name.startswith("taskhub") else "(baseline)"))
     if warmups:
         p()

@@ -11,7 +11,7 @@
 #   python3 bench/bench_api.py -h lists the options (rounds, duration,
 #   connections, servers, --json FILE).
 # Builds nothing. wrk is installed with apt-get if missing (as root). Takes
-# about seven minutes with the defaults (3 rounds of 6 cases x 2 servers x
+# about nine minutes with the defaults (3 rounds of 6 cases x 2 servers x
 # 10 s). Run it on a quiet machine: the load average is printed before and
 # after, and no test asserts on these timings.
 
