@@ -89,17 +89,19 @@ struct api_ctx {
 	struct api_server *srv;
 	const struct api_req *req;
 	struct api_resp *resp;
-	struct api_query q;
-	char *seg[API_SEGS_MAX]; /* decoded path segments after the base path */
-	size_t nseg;
-	char segstore[API_QUERY_MAX + 2048];
 	struct store *store; /* the connection's environment */
 	struct store_hub *hub;
 	const char *hub_name;
 	const char *connection;
-	const char *key;  /* the key the request presented, if valid (for URLs) */
-	char origin[300]; /* scheme://host */
-	char base[600];   /* origin + base path, for URLs */
+	const char *key; /* the key the request presented, if valid (for URLs) */
+	size_t nseg;
+	/* Everything above is reset per request; the buffers below are
+	 * written before they are read. */
+	char origin[300];        /* scheme://host */
+	char base[600];          /* origin + base path, for URLs */
+	char *seg[API_SEGS_MAX]; /* decoded path segments after the base path */
+	char segstore[API_QUERY_MAX + 2048];
+	struct api_query q;
 };
 
 /* ---- api_query.c ---------------------------------------------------------- */
@@ -174,6 +176,9 @@ void api_render_history(struct buf *b, const struct store_event *ev, size_t n, i
 int api_param_time(struct api_ctx *c, const char *name, int64_t *us);
 /* Parses a runtimeStatus parameter (comma lists and repeats) into a mask. */
 unsigned api_param_statuses(struct api_ctx *c);
+/* 1 when id is a valid instance ID; else answers 400 with Durable
+ * Functions' wording and returns 0. */
+int api_id_ok(struct api_ctx *c, const char *id);
 /* One wake datagram to the daemon for the request's hub, after a commit. */
 void api_wake(struct api_ctx *c);
 /* Reads timeout and pollingInterval (seconds): 0 with *timeout < 0 when

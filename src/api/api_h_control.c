@@ -78,16 +78,6 @@ api_record(struct api_ctx *c, struct ctl_arg *a, const char *msg409)
 	api_store_error(c, e, "control operation");
 }
 
-static int
-api_ctl_id(struct api_ctx *c)
-{
-	if (ids_instance_valid(c->seg[1], 0))
-		return 1;
-	api_error(c, 400, "One or more of the arguments submitted is incorrect",
-		  "instanceId (Parameter 'Instance ID is not valid.')");
-	return 0;
-}
-
 /* The media type of Content-Type, compared without parameters. */
 static int
 api_is_json_type(const char *ct)
@@ -110,7 +100,7 @@ api_h_raise(struct api_ctx *c)
 	const char *name = c->seg[3];
 	size_t i = 0;
 
-	if (!api_ctl_id(c))
+	if (!api_id_ok(c, c->seg[1]))
 		return;
 	if (!ids_name_valid(name)) {
 		api_error(c, 400, "One or more of the arguments submitted is incorrect",
@@ -153,7 +143,7 @@ api_h_control(struct api_ctx *c)
 	struct ctl_arg a;
 	const char *msg409 = "Instance '%s' is %s.";
 
-	if (!api_ctl_id(c))
+	if (!api_id_ok(c, c->seg[1]))
 		return;
 	if (reason != NULL && (strlen(reason) > API_REASON_MAX || !ids_utf8_valid(reason, strlen(reason)))) {
 		api_error(c, 400, "The reason is longer than 4096 bytes or not valid UTF-8.", NULL);
@@ -214,7 +204,7 @@ api_h_purge_one(struct api_ctx *c)
 	enum store_err e;
 	char msg[600];
 
-	if (!api_ctl_id(c))
+	if (!api_id_ok(c, c->seg[1]))
 		return;
 	e = store_txn_run(c->store, 0, purge1_txn, &a);
 	if (e == STORE_STATE) {

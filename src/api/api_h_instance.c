@@ -17,31 +17,6 @@
 
 #define API_HISTORY_MAX 100000 /* events rendered by showHistory */
 
-/* 400 for an instance ID Durable Functions would refuse, with its wording. */
-static int
-api_id_ok(struct api_ctx *c, const char *id)
-{
-	const char *why = NULL;
-
-	if (ids_instance_valid(id, 0))
-		return 1;
-	if (*id == '\0')
-		why = "Instance ID must not be empty.";
-	else if (strlen(id) > IDS_INSTANCE_MAX)
-		why = "Instance ID must not be longer than 256 characters.";
-	else if (*id == '@')
-		why = "Instance ID must not start with @.";
-	else
-		why = "Instance ID must be valid UTF-8 without control characters or any of / \\ # ?.";
-	{
-		char exc[200];
-
-		snprintf(exc, sizeof(exc), "instanceId (Parameter '%s')", why);
-		api_error(c, 400, "One or more of the arguments submitted is incorrect", exc);
-	}
-	return 0;
-}
-
 /* The input of a start: none, or one JSON value. The Node.js client sends
  * the JSON string "" when it has no input: that is no input too. */
 static int

@@ -192,16 +192,11 @@ api_dispatch(struct api_server *srv, const struct api_req *req, struct api_resp 
 	const char *rest;
 	enum store_err e;
 
-	memset(c, 0, offsetof(struct api_ctx, q));
+	memset(c, 0, offsetof(struct api_ctx, origin));
 	c->srv = srv;
 	c->req = req;
 	c->resp = resp;
 	c->q.n = 0;
-	c->nseg = 0;
-	c->hub = NULL;
-	c->hub_name = NULL;
-	c->connection = NULL;
-	c->key = NULL;
 	c->origin[0] = c->base[0] = '\0';
 
 	if ((rest = api_route_rest(c, path, sizeof(path))) == NULL) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "common/ids.h"
 #include "common/jsonw.h"
 #include "common/status.h"
 #include "common/timefmt.h"
@@ -169,4 +170,29 @@ api_answer_started(struct api_ctx *c, const char *id, double timeout, double pol
 		buf_free(&loc);
 	}
 	api_header(c->resp, "Retry-After", "10");
+}
+
+/* 400 for an instance ID Durable Functions would refuse, with its wording. */
+int
+api_id_ok(struct api_ctx *c, const char *id)
+{
+	const char *why = NULL;
+
+	if (ids_instance_valid(id, 0))
+		return 1;
+	if (*id == '\0')
+		why = "Instance ID must not be empty.";
+	else if (strlen(id) > IDS_INSTANCE_MAX)
+		why = "Instance ID must not be longer than 256 characters.";
+	else if (*id == '@')
+		why = "Instance ID must not start with @.";
+	else
+		why = "Instance ID must be valid UTF-8 without control characters or any of / \\ # ?.";
+	{
+		char exc[200];
+
+		snprintf(exc, sizeof(exc), "instanceId (Parameter '%s')", why);
+		api_error(c, 400, "One or more of the arguments submitted is incorrect", exc);
+	}
+	return 0;
 }

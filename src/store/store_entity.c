@@ -117,7 +117,7 @@ store_entity_query(struct store_txn *tx, struct store_hub *h, const struct store
 		return STORE_INVALID;
 	prefix.len = 0;
 	if (q->name != NULL) {
-		key_lower(low, q->name, sizeof(low));
+		ids_lower(low, q->name, sizeof(low));
 		prefix.len = strlen(low) + 1;
 		memcpy(prefix.b, low, prefix.len); /* name ‖ 0 */
 	}

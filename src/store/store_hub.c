@@ -176,7 +176,7 @@ hub_names(struct store_hub *h, const char *name)
 	char low[64];
 
 	snprintf(h->name, sizeof(h->name), "%s", name);
-	key_lower(low, name, sizeof(low));
+	ids_lower(low, name, sizeof(low));
 	snprintf(h->file, sizeof(h->file), "hub_%s.db", low);
 }
 
@@ -196,7 +196,7 @@ hub_create_txn(struct store_txn *tx, void *arg)
 	int ret;
 
 	store_hub_close_dbs(a->h); /* handles from an aborted attempt */
-	key_lower(low, a->h->name, sizeof(low));
+	ids_lower(low, a->h->name, sizeof(low));
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	k.data = low;
@@ -250,7 +250,7 @@ hub_exists_txn(struct store_txn *tx, void *arg)
 	int ret;
 
 	store_hub_close_dbs(h); /* handles from an aborted attempt */
-	key_lower(low, h->name, sizeof(low));
+	ids_lower(low, h->name, sizeof(low));
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	k.data = low;
@@ -310,7 +310,7 @@ hub_delete_txn(struct store_txn *tx, void *arg)
 	DBT k;
 	int ret;
 
-	key_lower(low, a->name, sizeof(low));
+	ids_lower(low, a->name, sizeof(low));
 	memset(&k, 0, sizeof(k));
 	k.data = low;
 	k.size = (u_int32_t)strlen(low);
@@ -344,7 +344,7 @@ store_hub_delete(struct store *st, const char *name)
 			break;
 		}
 	a.name = name;
-	key_lower(low, name, sizeof(low));
+	ids_lower(low, name, sizeof(low));
 	snprintf(a.file, sizeof(a.file), "hub_%s.db", low);
 	return store_txn_run(st, 0, hub_delete_txn, &a);
 }

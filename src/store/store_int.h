@@ -99,8 +99,6 @@ void key_function(struct store_key *k, int kind, const char *name);
 /* lowercase(name) ‖ 0 ‖ key */
 void key_entity(struct store_key *k, const char *name, const char *ekey);
 void key_u64(struct store_key *k, uint64_t v);
-/* Lower-cases ASCII letters (names are case-insensitive as in Durable Functions). */
-void key_lower(char *dst, const char *src, size_t cap);
 
 /* Continuation tokens: opaque base64url of a kind byte, a key and a check
  * value. token_make returns a malloc'd string (NULL on ENOMEM). */

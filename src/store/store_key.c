@@ -31,12 +31,6 @@ key_byte(struct store_key *k, unsigned char c)
 }
 
 void
-key_lower(char *dst, const char *src, size_t cap)
-{
-	ids_lower(dst, src, cap);
-}
-
-void
 key_prefix0(struct store_key *k, const char *id)
 {
 	k->len = 0;
@@ -85,7 +79,7 @@ key_function(struct store_key *k, int kind, const char *name)
 {
 	char low[512];
 
-	key_lower(low, name, sizeof(low));
+	ids_lower(low, name, sizeof(low));
 	k->len = 0;
 	key_byte(k, (unsigned char)kind);
 	key_put(k, low, strlen(low));
@@ -96,7 +90,7 @@ key_entity(struct store_key *k, const char *name, const char *ekey)
 {
 	char low[512];
 
-	key_lower(low, name, sizeof(low));
+	ids_lower(low, name, sizeof(low));
 	k->len = 0;
 	key_put(k, low, strlen(low));
 	key_byte(k, 0);
