@@ -2,7 +2,8 @@
 """test_concurrency.py — the singleton start under contention, through
 each server: 32 clients start the same instance ID at the same moment
 (connections opened first, requests released together by a barrier), 50
-rounds. Every round exactly one start gets 202 and the other 31 get 409,
+rounds at most (bounded in time too; speed is not asserted). Every round
+exactly one start gets 202 and the other 31 get 409,
 never a 5xx or a second 202; the winner's instance has exactly one
 ExecutionStarted in its inbox. Even rounds use a fresh ID; odd rounds race
 to replace the previous round's instance after it was marked Completed
@@ -23,7 +24,8 @@ import test_api as T  # noqa: E402  (the shared helpers)
 CLIENTS = 32
 ROUNDS = 50
 ROUND_TIMEOUT = 60  # seconds one request may take before it counts as failed
-BUDGET = 50.0  # seconds for all servers together; rounds past it are reported, not run
+BUDGET = 50.0  # seconds for all servers together; rounds past it are not run
+MIN_ROUNDS = 2  # one fresh ID and one replace: both paths of the transaction
 
 
 def race(t, iid, round_no):
@@ -101,7 +103,10 @@ def run_target(tap, t, env, deadline):
             inbox_bad.append(f"round {rno} ({iid}): status {rec.get('status')}")
         prev = iid if rno % 2 == 0 else None
     tap.diag(f"{t.name}: {rounds} rounds of {CLIENTS}; answers {statuses}")
-    tap.eq(rounds, ROUNDS, f"[{t.name}] all {ROUNDS} rounds ran within the time budget")
+    # The budget only bounds the load (a slow machine runs fewer rounds);
+    # speed is never asserted, but both the fresh and the replace path must run.
+    tap.ok(rounds >= MIN_ROUNDS, f"[{t.name}] at least {MIN_ROUNDS} rounds ran (fresh ID and replace)",
+           f"{rounds} rounds")
     tap.ok(rounds and not bad_rounds,
            f"[{t.name}] {CLIENTS} concurrent starts of one ID: exactly one 202, {CLIENTS - 1} x 409, every round",
            "\n".join(bad_rounds[:20]))
