@@ -1,0 +1,77 @@
+/*
+ * daemon.h — taskhubd's shared state. One scheduler thread owns the store
+ * handle and every queue below; activity worker threads only run user code
+ * and hand results back through worker.h. So nothing here is locked.
+ *
+ * Ownership: struct daemon owns everything it points to; strings in queue
+ * entries are owned by their entry.
+ */
+#ifndef TH_DAEMON_H
+#define TH_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/conf.h"
+#include "common/hostjson.h"
+#include "daemon/app.h"
+#include "daemon/sset.h"
+#include "daemon/worker.h"
+#include "store/store.h"
+
+#define DAEMON_MAX_HUBS 64
+
+struct daemon_hub {
+	char name[64];
+	struct store_hub *h;
+};
+
+/* An instance waiting for an orchestration episode. */
+struct daemon_ready {
+	struct daemon_ready *next;
+	int hub;
+	char *id;
+};
+
+struct daemon {
+	struct conf conf;
+	struct store *st;
+	struct app app;
+	struct daemon_hub hubs[DAEMON_MAX_HUBS];
+	size_t nhubs;
+
+	/* orchestration work: FIFO of instances, deduplicated by ready_set */
+	struct daemon_ready *ready_head, *ready_tail;
+	size_t ready_len;
+	struct sset ready_set;
+
+	/* activity work handed to the workers, by "hub/seq", so that a rescan
+	 * never dispatches a task twice */
+	struct sset tasks_inflight;
+	struct worker_pool *pool;
+
+	int64_t next_timer; /* earliest due timer over all hubs, µs; 0 = none */
+	int rescan;         /* 1: look at the ready queues; 2: and at tasks and timers */
+	int rescan_more;    /* the last rescan saw a full page of ready instances */
+	int64_t rescan_every_us;
+	int64_t next_rescan, next_maintain;
+	volatile int stopping;
+
+	uint64_t episodes, activities, timers_fired; /* counters for the log */
+};
+
+/* sched.c: queues */
+void sched_ready_push(struct daemon *d, int hub, const char *id);
+int sched_hub_index(struct daemon *d, const char *name);
+void sched_refresh_hubs(struct daemon *d);
+void sched_rescan(struct daemon *d, int full);
+void sched_timers(struct daemon *d);
+void sched_results(struct daemon *d);
+void sched_dispatch_task(struct daemon *d, int hub, const struct store_task *t);
+int sched_publish(struct daemon *d);
+
+/* episode.c: runs up to max queued orchestration episodes in one
+ * transaction; returns how many ran. */
+size_t episode_run_batch(struct daemon *d, size_t max);
+
+#endif

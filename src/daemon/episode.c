@@ -1,0 +1,635 @@
+/*
+ * episode.c — orchestration episodes (spec §5.4). For each instance taken
+ * from the ready FIFO: read its record and history, take every visible
+ * inbox event, let the engine decide, and write the decisions — history,
+ * the instance record, activity tasks, timers, sub-orchestrations, events
+ * to other instances, the parent's completion message — all in the same
+ * transaction. Several instances share one transaction (one log flush for
+ * the batch); each episode is still all-or-nothing, and a retried batch
+ * re-runs the engine, which is deterministic.
+ *
+ * Effects that live only in this process (queue the new tasks, mark the
+ * instances that got messages as ready, move the next timer) are gathered
+ * during the body and applied only after the commit.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/event.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "common/timeutil.h"
+#include "core/core.h"
+#include "daemon/daemon.h"
+
+#define EP_HISTORY_PAGE 1000
+
+struct ep_ref {
+	int hub;
+	char *id;
+};
+
+/* What to do in this process once the batch has committed. */
+struct ep_fx {
+	struct ep_ref *ready;
+	size_t nready, capready;
+	struct store_task *tasks;
+	int *task_hub;
+	size_t ntasks, captasks;
+	int64_t min_timer;
+	int nomem;
+};
+
+struct ep_batch {
+	struct daemon *d;
+	struct ep_ref *refs;
+	size_t n;
+	struct core_arena *arena; /* one per attempt */
+	struct ep_fx fx;
+	size_t failing; /* single-instance fallback: index of the instance to fail, else (size_t)-1 */
+	const char *fail_reason;
+};
+
+static void
+ep_fx_clear(struct ep_fx *fx)
+{
+	for (size_t i = 0; i < fx->nready; i++)
+		free(fx->ready[i].id);
+	for (size_t i = 0; i < fx->ntasks; i++)
+		store_task_clear(&fx->tasks[i]);
+	free(fx->ready);
+	free(fx->tasks);
+	free(fx->task_hub);
+	memset(fx, 0, sizeof(*fx));
+}
+
+static void
+ep_fx_ready(struct ep_fx *fx, int hub, const char *id)
+{
+	if (fx->nready == fx->capready) {
+		size_t nc = fx->capready ? fx->capready * 2 : 16;
+		struct ep_ref *nv = realloc(fx->ready, nc * sizeof(*nv));
+		if (nv == NULL) {
+			fx->nomem = 1;
+			return;
+		}
+		fx->ready = nv;
+		fx->capready = nc;
+	}
+	if ((fx->ready[fx->nready].id = strdup(id)) == NULL) {
+		fx->nomem = 1;
+		return;
+	}
+	fx->ready[fx->nready++].hub = hub;
+}
+
+static char *
+ep_dup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static void
+ep_fx_task(struct ep_fx *fx, int hub, const struct store_task *t)
+{
+	struct store_task *c;
+
+	if (fx->ntasks == fx->captasks) {
+		size_t nc = fx->captasks ? fx->captasks * 2 : 16;
+		struct store_task *nv = realloc(fx->tasks, nc * sizeof(*nv));
+		int *nh;
+		if (nv == NULL) {
+			fx->nomem = 1;
+			return;
+		}
+		fx->tasks = nv;
+		if ((nh = realloc(fx->task_hub, nc * sizeof(*nh))) == NULL) {
+			fx->nomem = 1;
+			return;
+		}
+		fx->task_hub = nh;
+		fx->captasks = nc;
+	}
+	c = &fx->tasks[fx->ntasks];
+	*c = *t;
+	c->instance_id = ep_dup(t->instance_id);
+	c->execution_id = ep_dup(t->execution_id);
+	c->name = ep_dup(t->name);
+	c->version = ep_dup(t->version);
+	c->input = ep_dup(t->input);
+	fx->task_hub[fx->ntasks++] = hub;
+}
+
+static void
+ep_to_core(const struct store_event *s, struct core_event *c)
+{
+	c->type = s->type;
+	c->event_id = s->event_id;
+	c->task_id = s->task_id;
+	c->timestamp = s->timestamp;
+	c->fire_at = s->fire_at;
+	c->flags = (s->flags & STORE_EVENT_PLAYED) ? CORE_EVENT_PLAYED : 0;
+	c->name = s->name;
+	c->version = s->version;
+	c->instance_id = s->instance_id;
+	c->execution_id = s->execution_id;
+	c->data = s->data;
+	c->detail = s->detail;
+}
+
+/* The store's struct has non-const strings; it only reads them here. */
+static void
+ep_to_store(const struct core_event *c, struct store_event *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->type = c->type;
+	s->event_id = c->event_id;
+	s->task_id = c->task_id;
+	s->timestamp = c->timestamp;
+	s->fire_at = c->fire_at;
+	s->flags = (c->flags & CORE_EVENT_PLAYED) ? STORE_EVENT_PLAYED : 0;
+	s->name = (char *)c->name;
+	s->version = (char *)c->version;
+	s->instance_id = (char *)c->instance_id;
+	s->execution_id = (char *)c->execution_id;
+	s->data = (char *)c->data;
+	s->detail = (char *)c->detail;
+}
+
+static enum store_err
+ep_append(struct store_txn *tx, struct store_hub *h, const char *id, uint32_t at, const struct core_event *ev,
+	  size_t n, struct core_arena *arena)
+{
+	struct store_event *sv;
+
+	if (n == 0)
+		return STORE_OK;
+	if ((sv = core_arena_alloc(arena, n * sizeof(*sv))) == NULL)
+		return STORE_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		ep_to_store(&ev[i], &sv[i]);
+	return store_history_append(tx, h, id, at, sv, n);
+}
+
+/* Reads the whole history of the current execution (owned by the caller). */
+static enum store_err
+ep_history(struct store_txn *tx, struct store_hub *h, const char *id, struct store_event **out, size_t *n)
+{
+	struct store_event *all = NULL, *page;
+	size_t len = 0, pn;
+	uint32_t from = 0, next;
+	enum store_err e;
+
+	*out = NULL;
+	*n = 0;
+	do {
+		struct store_event *nv;
+		if ((e = store_history_read(tx, h, id, from, EP_HISTORY_PAGE, &page, &pn, &next)) != STORE_OK) {
+			store_event_free_array(all, len);
+			return e;
+		}
+		if (pn > 0) {
+			if ((nv = realloc(all, (len + pn) * sizeof(*nv))) == NULL) {
+				store_event_free_array(page, pn);
+				store_event_free_array(all, len);
+				return STORE_NOMEM;
+			}
+			all = nv;
+			memcpy(all + len, page, pn * sizeof(*page));
+			len += pn;
+			free(page); /* the strings moved into all */
+		} else
+			free(page);
+		from = next;
+	} while (next != 0);
+	*out = all;
+	*n = len;
+	return STORE_OK;
+}
+
+/* Sends message ev into instance target (an event between instances, a
+ * child's completion). A missing target drops it, as Durable Task does. */
+static enum store_err
+ep_message(struct store_txn *tx, struct ep_batch *b, int hub, const char *target, const char *execution,
+	   const struct store_event *ev, int64_t now)
+{
+	struct store_hub *h = b->d->hubs[hub].h;
+	struct store_instance t;
+	enum store_err e;
+
+	if (target[0] != '@') {
+		e = store_instance_get(tx, h, target, 0, &t);
+		if (e == STORE_NOTFOUND) {
+			log_debug("message %s to %s dropped: no such instance", event_type_name(ev->type), target);
+			return STORE_OK;
+		}
+		if (e != STORE_OK)
+			return e;
+		/* A completion for an older execution of the parent (it was
+		 * restarted or continued as new) is stale. */
+		if (execution != NULL && t.execution_id != NULL && strcmp(execution, t.execution_id) != 0) {
+			store_instance_clear(&t);
+			return STORE_OK;
+		}
+		store_instance_clear(&t);
+	}
+	if ((e = store_inbox_append(tx, h, target, ev, now)) != STORE_OK)
+		return e;
+	ep_fx_ready(&b->fx, hub, target);
+	return STORE_OK;
+}
+
+static enum store_err
+ep_actions(struct store_txn *tx, struct ep_batch *b, int hub, const struct store_instance *inst,
+	   const struct core_episode_out *out, int64_t now)
+{
+	struct store_hub *h = b->d->hubs[hub].h;
+	enum store_err e = STORE_OK;
+
+	for (size_t i = 0; i < out->n_actions && e == STORE_OK; i++) {
+		const struct core_action *a = &out->actions[i];
+		struct store_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.event_id = -1;
+		ev.timestamp = now;
+		switch (a->kind) {
+		case CORE_ACT_ACTIVITY: {
+			struct store_task t;
+			memset(&t, 0, sizeof(t));
+			t.instance_id = inst->id;
+			t.execution_id = inst->execution_id;
+			t.name = (char *)a->name;
+			t.version = (char *)a->version;
+			t.input = (char *)a->input;
+			t.task_id = a->id;
+			t.created = now;
+			if ((e = store_task_add(tx, h, &t, &t.seq)) == STORE_OK)
+				ep_fx_task(&b->fx, hub, &t);
+			break;
+		}
+		case CORE_ACT_TIMER:
+			ev.type = EVENT_TIMER_FIRED;
+			ev.task_id = a->id;
+			ev.fire_at = a->fire_at;
+			ev.timestamp = a->fire_at;
+			ev.execution_id = inst->execution_id;
+			if ((e = store_timer_add(tx, h, inst->id, &ev)) == STORE_OK &&
+			    (b->fx.min_timer == 0 || a->fire_at < b->fx.min_timer))
+				b->fx.min_timer = a->fire_at;
+			break;
+		case CORE_ACT_SUBORCH: {
+			struct store_create c;
+			memset(&c, 0, sizeof(c));
+			c.id = a->instance_id;
+			c.name = a->name;
+			c.version = a->version;
+			c.execution_id = a->execution_id;
+			c.input = a->input;
+			c.parent_id = inst->id;
+			c.parent_execution = inst->execution_id;
+			c.parent_task_id = a->id;
+			c.now = now;
+			e = store_instance_create(tx, h, &c, NULL);
+			if (e == STORE_OK) {
+				ep_fx_ready(&b->fx, hub, a->instance_id);
+				break;
+			}
+			if (e != STORE_EXISTS && e != STORE_INVALID)
+				break;
+			/* The child cannot start: the parent's task fails. */
+			ev.type = EVENT_SUBORCH_FAILED;
+			ev.task_id = a->id;
+			ev.data = core_arena_alloc(b->arena, strlen(a->instance_id) + 64);
+			if (ev.data == NULL)
+				return STORE_NOMEM;
+			if (e == STORE_EXISTS)
+				sprintf(ev.data, "An instance with ID '%s' already exists.", a->instance_id);
+			else
+				sprintf(ev.data, "'%s' is not a valid instance ID.", a->instance_id);
+			if ((e = store_inbox_append(tx, h, inst->id, &ev, now)) == STORE_OK)
+				ep_fx_ready(&b->fx, hub, inst->id);
+			break;
+		}
+		case CORE_ACT_SEND_EVENT:
+			ev.type = EVENT_EVENT_RAISED;
+			ev.name = (char *)a->name;
+			ev.data = (char *)a->input;
+			ev.instance_id = inst->id;
+			e = ep_message(tx, b, hub, a->instance_id, NULL, &ev, now);
+			break;
+		default:
+			log_warnx("instance %s: unknown action kind %d ignored", inst->id, a->kind);
+		}
+	}
+	return e;
+}
+
+/* A finished sub-orchestration tells its parent (spec §5.3): Completed
+ * becomes SubOrchestrationInstanceCompleted, Failed and Terminated become
+ * SubOrchestrationInstanceFailed with the output as the reason. */
+static enum store_err
+ep_notify_parent(struct store_txn *tx, struct ep_batch *b, int hub, const struct store_instance *inst, int status,
+		 const char *output, const char *failure, int64_t now)
+{
+	struct store_event ev;
+
+	if (inst->parent_id == NULL || inst->parent_id[0] == '\0' || !status_is_terminal(status))
+		return STORE_OK;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = status == STATUS_COMPLETED ? EVENT_SUBORCH_COMPLETED : EVENT_SUBORCH_FAILED;
+	ev.event_id = -1;
+	ev.task_id = inst->parent_task_id;
+	ev.timestamp = now;
+	ev.instance_id = inst->id;
+	ev.data = (char *)output;
+	ev.detail = (char *)failure;
+	return ep_message(tx, b, hub, inst->parent_id, inst->parent_execution, &ev, now);
+}
+
+/* Continue-as-new: the old execution's history goes, and the new
+ * execution starts from a fresh ExecutionStarted followed by the carried
+ * events, through the inbox like any start. */
+static enum store_err
+ep_continue(struct store_txn *tx, struct ep_batch *b, int hub, const struct store_instance *inst,
+	    const struct core_episode_out *out, int64_t now)
+{
+	struct store_hub *h = b->d->hubs[hub].h;
+	struct store_event ev;
+	enum store_err e;
+
+	if ((e = store_history_delete(tx, h, inst->id)) != STORE_OK)
+		return e;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_EXECUTION_STARTED;
+	ev.event_id = -1;
+	ev.task_id = inst->parent_task_id;
+	ev.timestamp = now;
+	ev.name = inst->name;
+	ev.version = inst->version;
+	ev.instance_id = inst->parent_id;
+	ev.execution_id = (char *)out->new_execution_id;
+	ev.data = (char *)out->output;
+	if ((e = store_inbox_append(tx, h, inst->id, &ev, now)) != STORE_OK)
+		return e;
+	for (size_t i = 0; i < out->n_carry && e == STORE_OK; i++) {
+		ep_to_store(&out->carry[i], &ev);
+		e = store_inbox_append(tx, h, inst->id, &ev, now);
+	}
+	if (e == STORE_OK)
+		ep_fx_ready(&b->fx, hub, inst->id);
+	return e;
+}
+
+/* Writes the instance record after the episode. */
+static enum store_err
+ep_record(struct store_txn *tx, struct store_hub *h, const struct store_instance *inst,
+	  const struct core_episode_out *out, int64_t now)
+{
+	struct store_instance r = *inst;
+
+	r.status = out->status;
+	r.updated = now;
+	r.completed = status_is_terminal(out->status) ? now : 0;
+	r.output = NULL;
+	r.failure = NULL;
+	if (status_is_terminal(out->status)) {
+		r.output = (char *)out->output;
+		r.failure = (char *)out->failure;
+	}
+	if (out->custom_status_set)
+		r.custom_status = (char *)out->custom_status;
+	if (out->status == STATUS_CONTINUED_AS_NEW) {
+		r.execution_id = (char *)out->new_execution_id;
+		r.input = (char *)out->output;
+		r.custom_status = NULL;
+	}
+	return store_instance_put(tx, h, &r);
+}
+
+/* One episode inside the batch's transaction. */
+static enum store_err
+ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
+{
+	struct daemon *d = b->d;
+	int hub = b->refs[idx].hub;
+	const char *id = b->refs[idx].id;
+	struct store_hub *h = d->hubs[hub].h;
+	struct store_instance inst;
+	struct store_event *hist = NULL, *inbox = NULL;
+	size_t nhist = 0, ninbox = 0;
+	struct core_event *ch = NULL, *cn = NULL;
+	struct core_episode_in in;
+	struct core_episode_out out;
+	const struct app_fn *fn;
+	int64_t now = time_now_us();
+	enum store_err e;
+
+	e = store_instance_get(tx, h, id, 1, &inst);
+	if (e == STORE_NOTFOUND) {
+		/* Purged (or never created): its messages have nowhere to go. */
+		e = store_inbox_take(tx, h, id, 1, &inbox, &ninbox);
+		store_event_free_array(inbox, ninbox);
+		return e;
+	}
+	if (e != STORE_OK)
+		return e;
+	if ((e = store_inbox_take(tx, h, id, 1, &inbox, &ninbox)) != STORE_OK || ninbox == 0)
+		goto out;
+	if (b->failing == idx) {
+		/* The episode could not be recorded: fail the instance in a way
+		 * that can be (a short message, no new work). */
+		struct store_instance r = inst;
+		r.status = STATUS_FAILED;
+		r.updated = r.completed = now;
+		r.output = (char *)b->fail_reason;
+		r.failure = NULL;
+		e = store_instance_put(tx, h, &r);
+		if (e == STORE_OK)
+			e = ep_notify_parent(tx, b, hub, &inst, STATUS_FAILED, b->fail_reason, NULL, now);
+		goto out;
+	}
+	if ((e = ep_history(tx, h, id, &hist, &nhist)) != STORE_OK)
+		goto out;
+	ch = core_arena_alloc(b->arena, (nhist + 1) * sizeof(*ch));
+	cn = core_arena_alloc(b->arena, (ninbox + 1) * sizeof(*cn));
+	if (ch == NULL || cn == NULL) {
+		e = STORE_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nhist; i++)
+		ep_to_core(&hist[i], &ch[i]);
+	for (size_t i = 0; i < ninbox; i++)
+		ep_to_core(&inbox[i], &cn[i]);
+	/* The episode's clock never runs backwards, whatever the wall clock
+	 * does: replayed code compares times across episodes. */
+	for (size_t i = nhist; i > 0; i--)
+		if (hist[i - 1].type == EVENT_ORCHESTRATOR_STARTED) {
+			if (now <= hist[i - 1].timestamp)
+				now = hist[i - 1].timestamp + 1;
+			break;
+		}
+	memset(&in, 0, sizeof(in));
+	in.instance_id = id;
+	in.name = inst.name;
+	in.execution_id = inst.execution_id;
+	in.history = ch;
+	in.n_history = nhist;
+	in.events = cn;
+	in.n_events = ninbox;
+	in.now = now;
+	in.max_actions = d->app.host.max_actions;
+	fn = app_find(&d->app, APP_ORCHESTRATOR, inst.name);
+	in.fn = fn != NULL ? (th_orchestrator_fn *)fn->sym : NULL;
+	memset(&out, 0, sizeof(out));
+	if (core_episode_run(&in, b->arena, &out) != CORE_OK) {
+		e = STORE_NOMEM;
+		goto out;
+	}
+	if (out.message != NULL)
+		log_info("instance %s: %s", id, out.message);
+	if (out.discard)
+		goto out; /* the inbox events were taken: they are dropped */
+	if (out.rewrite) {
+		if ((e = store_history_delete(tx, h, id)) == STORE_OK)
+			e = ep_append(tx, h, id, 0, out.history, out.n_history, b->arena);
+	} else
+		e = ep_append(tx, h, id, (uint32_t)nhist, out.append, out.n_append, b->arena);
+	if (e != STORE_OK)
+		goto out;
+	if (out.status == STATUS_CONTINUED_AS_NEW) {
+		if ((e = ep_continue(tx, b, hub, &inst, &out, now)) != STORE_OK)
+			goto out;
+	} else if ((e = ep_actions(tx, b, hub, &inst, &out, now)) != STORE_OK)
+		goto out;
+	if ((e = ep_record(tx, h, &inst, &out, now)) != STORE_OK)
+		goto out;
+	e = ep_notify_parent(tx, b, hub, &inst, out.status, out.output, out.failure, now);
+out:
+	store_event_free_array(hist, nhist);
+	store_event_free_array(inbox, ninbox);
+	store_instance_clear(&inst);
+	return e;
+}
+
+static enum store_err
+ep_body(struct store_txn *tx, void *arg)
+{
+	struct ep_batch *b = arg;
+	enum store_err e;
+
+	/* A retried attempt starts from nothing. */
+	ep_fx_clear(&b->fx);
+	core_arena_free(b->arena);
+	if ((b->arena = core_arena_new()) == NULL)
+		return STORE_NOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		if ((e = ep_one(tx, b, i)) != STORE_OK)
+			return e;
+	return b->fx.nomem ? STORE_NOMEM : STORE_OK;
+}
+
+static void
+ep_apply(struct ep_batch *b)
+{
+	struct daemon *d = b->d;
+
+	for (size_t i = 0; i < b->fx.nready; i++)
+		sched_ready_push(d, b->fx.ready[i].hub, b->fx.ready[i].id);
+	for (size_t i = 0; i < b->fx.ntasks; i++)
+		sched_dispatch_task(d, b->fx.task_hub[i], &b->fx.tasks[i]);
+	if (b->fx.min_timer != 0 && (d->next_timer == 0 || b->fx.min_timer < d->next_timer))
+		d->next_timer = b->fx.min_timer;
+}
+
+static enum store_err
+ep_run(struct ep_batch *b)
+{
+	enum store_err e = store_txn_run(b->d->st, 0, ep_body, b);
+
+	if (e == STORE_OK)
+		ep_apply(b);
+	ep_fx_clear(&b->fx);
+	core_arena_free(b->arena);
+	b->arena = NULL;
+	return e;
+}
+
+#define EP_FAIL_REASON                                                                                         \
+	"taskhub could not record the orchestration's progress (the store refused it: a value too large or out of "    \
+	"memory)"
+
+/* One instance on its own, after its batch failed: either it goes through
+ * alone, or it is the instance that spoils the batch and gets failed with a
+ * short record that can be written, so it never blocks the queue. */
+static void
+ep_single(struct daemon *d, struct ep_batch *b)
+{
+	enum store_err e = ep_run(b);
+
+	if (e == STORE_OK)
+		return;
+	if (e == STORE_BUSY) {
+		sched_ready_push(d, b->refs[0].hub, b->refs[0].id);
+		return;
+	}
+	log_warnx("instance %s: episode not recorded: %s; failing the instance", b->refs[0].id, store_strerror(e));
+	b->failing = 0;
+	b->fail_reason = EP_FAIL_REASON;
+	if ((e = ep_run(b)) != STORE_OK)
+		log_warnx("instance %s: could not fail it either: %s", b->refs[0].id, store_strerror(e));
+	b->failing = (size_t)-1;
+}
+
+size_t
+episode_run_batch(struct daemon *d, size_t max)
+{
+	struct ep_batch b;
+	struct daemon_ready *r;
+	struct ep_ref *all;
+	size_t n = 0;
+	enum store_err e;
+
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	b.failing = (size_t)-1;
+	if (max == 0 || d->ready_head == NULL)
+		return 0;
+	if ((all = calloc(max, sizeof(*all))) == NULL)
+		return 0;
+	while (n < max && (r = d->ready_head) != NULL) {
+		char key[600];
+		d->ready_head = r->next;
+		if (d->ready_head == NULL)
+			d->ready_tail = NULL;
+		d->ready_len--;
+		snprintf(key, sizeof(key), "%d/%s", r->hub, r->id);
+		sset_del(&d->ready_set, key);
+		all[n].hub = r->hub;
+		all[n].id = r->id; /* taken over */
+		free(r);
+		n++;
+	}
+	b.refs = all;
+	b.n = n;
+	e = ep_run(&b);
+	if (e == STORE_BUSY) {
+		/* The work stays in the store; try again on the next turn. */
+		log_info("episode batch of %zu: %s; retrying later", n, store_strerror(e));
+		for (size_t i = 0; i < n; i++)
+			sched_ready_push(d, all[i].hub, all[i].id);
+	} else if (e != STORE_OK) {
+		for (size_t i = 0; i < n; i++) {
+			b.refs = &all[i];
+			b.n = 1;
+			ep_single(d, &b);
+		}
+	}
+	d->episodes += n;
+	for (size_t i = 0; i < n; i++)
+		free(all[i].id);
+	free(all);
+	return n;
+}

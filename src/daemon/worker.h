@@ -1,0 +1,47 @@
+/*
+ * worker.h — the activity worker pool. The scheduler thread submits jobs;
+ * N threads run the activity functions (user code, outside any
+ * transaction) and put finished jobs on a done list, writing one byte to a
+ * pipe that the scheduler's poll() watches. Only the scheduler touches the
+ * store.
+ *
+ * Ownership: a submitted job belongs to the pool until it comes back from
+ * worker_take_done(); then it is the caller's, freed with worker_job_free().
+ */
+#ifndef TH_WORKER_H
+#define TH_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdk/sdk.h"
+
+struct worker_job {
+	struct worker_job *next;
+	int hub;
+	uint64_t seq; /* the task record */
+	char *instance_id, *execution_id, *name, *input;
+	int32_t task_id;
+	th_activity_fn *fn; /* NULL: the activity is unknown to this app */
+	struct sdk_activity_result res;
+};
+
+struct worker_pool;
+
+/* Starts n threads. NULL when none could start. */
+struct worker_pool *worker_start(unsigned n);
+/* The fd the scheduler polls for "jobs are done". */
+int worker_notify_fd(const struct worker_pool *p);
+void worker_submit(struct worker_pool *p, struct worker_job *j);
+/* Takes every finished job (oldest first) and drains the notify pipe. */
+struct worker_job *worker_take_done(struct worker_pool *p);
+/* Jobs submitted and not yet taken back. */
+size_t worker_busy(const struct worker_pool *p);
+/* Lets running jobs finish, drops queued ones (returned through
+ * worker_take_done as not run: res.ok = -1), and joins the threads. */
+void worker_stop(struct worker_pool *p);
+void worker_job_free(struct worker_job *j);
+/* After worker_stop(): frees the pool and any job still in it. */
+void worker_free(struct worker_pool *p);
+
+#endif
