@@ -207,9 +207,12 @@ th_await_result(th_orch *o, th_task *t)
 {
 	int st = th_await(o, t);
 
-	if (st == TH_TASK_FAILED && t->kind != CORE_TASK_ANY)
-		core_fail(o, t->kind == CORE_TASK_SUBORCH ? "SubOrchestrationFailedException" : "TaskFailedException",
-			  t->error, t->details);
+	if (st == TH_TASK_FAILED && t->kind != CORE_TASK_ANY) {
+		int sub = t->kind == CORE_TASK_SUBORCH ||
+			  (t->kind == CORE_TASK_RETRY && t->retry->act == CORE_ACT_SUBORCH);
+
+		core_fail(o, sub ? "SubOrchestrationFailedException" : "TaskFailedException", t->error, t->details);
+	}
 	return t->result;
 }
 
