@@ -44,16 +44,23 @@ th_strdup(th_arena *a, const char *s)
 char *
 th_printf(th_arena *a, const char *fmt, ...)
 {
+	char tmp[256], *p;
 	va_list ap;
-	char *p;
 	int n;
 
+	/* Measured into a small buffer: most results fit and are copied. */
+	if (fmt == NULL)
+		return th_strdup(a, ""); /* defensive; also tells GCC's sanitizer build fmt is set */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
 	p = th_alloc(a, (size_t)n + 1);
+	if ((size_t)n < sizeof(tmp)) {
+		memcpy(p, tmp, (size_t)n + 1);
+		return p;
+	}
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);

@@ -278,7 +278,8 @@ run_case(const char *path, const char *file)
 			} else {
 				nn = n_hist + out.n_append;
 				nh = calloc(nn ? nn : 1, sizeof(*nh));
-				memcpy(nh, hist, n_hist * sizeof(*nh));
+				if (n_hist > 0)
+					memcpy(nh, hist, n_hist * sizeof(*nh));
 				memcpy(nh + n_hist, out.append, out.n_append * sizeof(*nh));
 			}
 			/* Strings of the new history live in arena a: keep it. */
