@@ -148,8 +148,8 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 	memset(f, 0, sizeof(*f));
 	snprintf(path, sizeof(path), "%s/%s/function.json", a->dir, name);
 	if (stat(path, &sb) == -1) {
-		if (errno == ENOENT)
-			return 1; /* not a function folder: nothing to report */
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1; /* not a function folder (host.json, the .so): nothing to report */
 		log_warn("function '%s': %s", name, path);
 		return -1;
 	}
