@@ -75,19 +75,20 @@ class Api:
     def __init__(self, target):
         self.t = target
 
-    def call(self, method, path, query="", body=b"", headers=()):
-        return T.call(self.t, method, path, query, headers=headers, body=body)
+    def call(self, method, path, query="", body=b"", headers=(), timeout=60):
+        return T.call(self.t, method, path, query, headers=headers, body=body, timeout=timeout)
 
-    def start_resp(self, name, input_=None, iid=None, raw=None):
+    def start_resp(self, name, input_=None, iid=None, raw=None, timeout=60):
         """POST orchestrators/NAME[/ID] with the JSON of input_ (or the
         raw bytes), as a Resp."""
         body = raw if raw is not None else json.dumps(input_).encode()
         path = "orchestrators/%s" % T.q(name) + ("/%s" % T.q(iid) if iid else "")
-        return self.call("POST", path, body=body, headers=[T.CT_JSON])
+        return self.call("POST", path, body=body, headers=[T.CT_JSON], timeout=timeout)
 
-    def start(self, name, input_=None, iid=None):
-        """Starts an instance; its ID. AssertionError unless 202."""
-        r = self.start_resp(name, input_, iid)
+    def start(self, name, input_=None, iid=None, timeout=60):
+        """Starts an instance; its ID. AssertionError unless 202; OSError
+        (socket.timeout) when no answer comes within timeout seconds."""
+        r = self.start_resp(name, input_, iid, timeout=timeout)
         if r.status != 202:
             raise AssertionError("start %s: %r" % (name, r))
         return r.json()["id"]
@@ -182,7 +183,32 @@ def stack(app, daemon_env=None, app_name="app", durability="write-nosync"):
                 s.api = Api(ts[0])
                 yield s
     finally:
+        for pid, cmd in kill_leftovers(root):
+            print("# killed a process left running from the workdir: %d %s" % (pid, cmd))
         harness.remove_workdir(root)
+
+
+def kill_leftovers(root):
+    """SIGKILLs, by PID, every process still running a program from the
+    workdir root (a responder that did not exit with its server, for
+    instance because it is stuck in the store), so that none outlives the
+    test; returns [(pid, command)]."""
+    import signal
+    prefix = os.path.abspath(root) + "/"
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
+        except OSError:
+            continue
+        if argv0.startswith(prefix):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(d), signal.SIGKILL)
+                out.append((int(d), argv0))
+    return out
 
 
 def run_parts(tap, parts, s):
