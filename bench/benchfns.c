@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 
-#include "sdk/taskhub.h"
+#include "taskhub.h"
 
 const char *bench_seq(th_orch *o);
 const char *bench_fanout(th_orch *o);

@@ -15,6 +15,7 @@
 #include "common/conf.h"
 #include "common/hostjson.h"
 #include "daemon/app.h"
+#include "daemon/hcache.h"
 #include "daemon/sset.h"
 #include "daemon/worker.h"
 #include "store/store.h"
@@ -49,6 +50,7 @@ struct daemon {
 	 * never dispatches a task twice */
 	struct sset tasks_inflight;
 	struct worker_pool *pool;
+	struct hcache *hc; /* recent histories (hcache.h) */
 
 	int64_t next_timer; /* earliest due timer over all hubs, µs; 0 = none */
 	int rescan;         /* 1: look at the ready queues; 2: and at tasks and timers */

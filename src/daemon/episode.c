@@ -41,6 +41,13 @@ struct ep_fx {
 	size_t ntasks, captasks;
 	int64_t min_timer;
 	int nomem;
+	struct ep_cache_put {
+		int hub, drop;
+		char *id, *exec;
+		struct store_event *base, *add; /* owned until applied */
+		size_t nbase, nadd;
+	} *cache;
+	size_t ncache, capcache;
 };
 
 struct ep_batch {
@@ -60,9 +67,16 @@ ep_fx_clear(struct ep_fx *fx)
 		free(fx->ready[i].id);
 	for (size_t i = 0; i < fx->ntasks; i++)
 		store_task_clear(&fx->tasks[i]);
+	for (size_t i = 0; i < fx->ncache; i++) {
+		free(fx->cache[i].id);
+		free(fx->cache[i].exec);
+		store_event_free_array(fx->cache[i].base, fx->cache[i].nbase);
+		store_event_free_array(fx->cache[i].add, fx->cache[i].nadd);
+	}
 	free(fx->ready);
 	free(fx->tasks);
 	free(fx->task_hub);
+	free(fx->cache);
 	memset(fx, 0, sizeof(*fx));
 }
 
@@ -123,23 +137,6 @@ ep_fx_task(struct ep_fx *fx, int hub, const struct store_task *t)
 	fx->task_hub[fx->ntasks++] = hub;
 }
 
-static void
-ep_to_core(const struct store_event *s, struct core_event *c)
-{
-	c->type = s->type;
-	c->event_id = s->event_id;
-	c->task_id = s->task_id;
-	c->timestamp = s->timestamp;
-	c->fire_at = s->fire_at;
-	c->flags = (s->flags & STORE_EVENT_PLAYED) ? CORE_EVENT_PLAYED : 0;
-	c->name = s->name;
-	c->version = s->version;
-	c->instance_id = s->instance_id;
-	c->execution_id = s->execution_id;
-	c->data = s->data;
-	c->detail = s->detail;
-}
-
 /* The store's struct has non-const strings; it only reads them here. */
 static void
 ep_to_store(const struct core_event *c, struct store_event *s)
@@ -157,6 +154,86 @@ ep_to_store(const struct core_event *c, struct store_event *s)
 	s->execution_id = (char *)c->execution_id;
 	s->data = (char *)c->data;
 	s->detail = (char *)c->detail;
+}
+
+/* Stages a history cache update for after the commit. Takes base and add
+ * (either may be NULL) whatever happens. */
+static void
+ep_fx_cache(struct ep_fx *fx, int hub, const char *id, const char *exec, int drop, struct store_event *base,
+	    size_t nbase, struct store_event *add, size_t nadd)
+{
+	struct ep_cache_put *p;
+
+	if (fx->ncache == fx->capcache) {
+		size_t nc = fx->capcache ? fx->capcache * 2 : 16;
+		struct ep_cache_put *nv = realloc(fx->cache, nc * sizeof(*nv));
+		if (nv == NULL)
+			goto fail;
+		fx->cache = nv;
+		fx->capcache = nc;
+	}
+	p = &fx->cache[fx->ncache];
+	memset(p, 0, sizeof(*p));
+	p->hub = hub;
+	p->drop = drop;
+	if ((p->id = strdup(id)) == NULL || (p->exec = strdup(exec ? exec : "")) == NULL) {
+		free(p->id);
+		goto fail;
+	}
+	p->base = base;
+	p->nbase = nbase;
+	p->add = add;
+	p->nadd = nadd;
+	fx->ncache++;
+	return;
+fail:
+	/* Not caching is always correct; only the memory must not leak. */
+	store_event_free_array(base, nbase);
+	store_event_free_array(add, nadd);
+}
+
+/* An owned copy of core events, for the cache. NULL when out of memory. */
+static struct store_event *
+ep_copy_events(const struct core_event *ev, size_t n)
+{
+	struct store_event *v = calloc(n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct store_event t;
+		ep_to_store(&ev[i], &t);
+		v[i] = t;
+		v[i].name = ep_dup(t.name);
+		v[i].version = ep_dup(t.version);
+		v[i].instance_id = ep_dup(t.instance_id);
+		v[i].execution_id = ep_dup(t.execution_id);
+		v[i].data = ep_dup(t.data);
+		v[i].detail = ep_dup(t.detail);
+		if ((t.name && !v[i].name) || (t.version && !v[i].version) || (t.instance_id && !v[i].instance_id) ||
+		    (t.execution_id && !v[i].execution_id) || (t.data && !v[i].data) || (t.detail && !v[i].detail)) {
+			store_event_free_array(v, i + 1);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static void
+ep_to_core(const struct store_event *s, struct core_event *c)
+{
+	c->type = s->type;
+	c->event_id = s->event_id;
+	c->task_id = s->task_id;
+	c->timestamp = s->timestamp;
+	c->fire_at = s->fire_at;
+	c->flags = (s->flags & STORE_EVENT_PLAYED) ? CORE_EVENT_PLAYED : 0;
+	c->name = s->name;
+	c->version = s->version;
+	c->instance_id = s->instance_id;
+	c->execution_id = s->execution_id;
+	c->data = s->data;
+	c->detail = s->detail;
 }
 
 static enum store_err
@@ -419,6 +496,7 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	struct store_hub *h = d->hubs[hub].h;
 	struct store_instance inst;
 	struct store_event *hist = NULL, *inbox = NULL;
+	const struct store_event *histv = NULL;
 	size_t nhist = 0, ninbox = 0;
 	struct core_event *ch = NULL, *cn = NULL;
 	struct core_episode_in in;
@@ -451,8 +529,19 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 			e = ep_notify_parent(tx, b, hub, &inst, STATUS_FAILED, b->fail_reason, NULL, now);
 		goto out;
 	}
-	if ((e = ep_history(tx, h, id, &hist, &nhist)) != STORE_OK)
-		goto out;
+	histv = hcache_get(d->hc, hub, id, inst.execution_id, &nhist);
+	if (histv != NULL) {
+		uint32_t len;
+		if ((e = store_history_length(tx, h, id, &len)) != STORE_OK)
+			goto out;
+		if (len != nhist)
+			histv = NULL; /* defensive: the cache is behind the store */
+	}
+	if (histv == NULL) {
+		if ((e = ep_history(tx, h, id, &hist, &nhist)) != STORE_OK)
+			goto out;
+		histv = hist;
+	}
 	ch = core_arena_alloc(b->arena, (nhist + 1) * sizeof(*ch));
 	cn = core_arena_alloc(b->arena, (ninbox + 1) * sizeof(*cn));
 	if (ch == NULL || cn == NULL) {
@@ -460,15 +549,15 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 		goto out;
 	}
 	for (size_t i = 0; i < nhist; i++)
-		ep_to_core(&hist[i], &ch[i]);
+		ep_to_core(&histv[i], &ch[i]);
 	for (size_t i = 0; i < ninbox; i++)
 		ep_to_core(&inbox[i], &cn[i]);
 	/* The episode's clock never runs backwards, whatever the wall clock
 	 * does: replayed code compares times across episodes. */
 	for (size_t i = nhist; i > 0; i--)
-		if (hist[i - 1].type == EVENT_ORCHESTRATOR_STARTED) {
-			if (now <= hist[i - 1].timestamp)
-				now = hist[i - 1].timestamp + 1;
+		if (histv[i - 1].type == EVENT_ORCHESTRATOR_STARTED) {
+			if (now <= histv[i - 1].timestamp)
+				now = histv[i - 1].timestamp + 1;
 			break;
 		}
 	memset(&in, 0, sizeof(in));
@@ -490,8 +579,15 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	}
 	if (out.message != NULL)
 		log_info("instance %s: %s", id, out.message);
-	if (out.discard)
-		goto out; /* the inbox events were taken: they are dropped */
+	if (out.discard) {
+		/* The inbox events were taken: they are dropped. A history just
+		 * read is still worth keeping. */
+		if (hist != NULL) {
+			ep_fx_cache(&b->fx, hub, id, inst.execution_id, 0, hist, nhist, NULL, 0);
+			hist = NULL;
+		}
+		goto out;
+	}
 	if (out.rewrite) {
 		if ((e = store_history_delete(tx, h, id)) == STORE_OK)
 			e = ep_append(tx, h, id, 0, out.history, out.n_history, b->arena);
@@ -506,7 +602,18 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 		goto out;
 	if ((e = ep_record(tx, h, &inst, &out, now)) != STORE_OK)
 		goto out;
-	e = ep_notify_parent(tx, b, hub, &inst, out.status, out.output, out.failure, now);
+	if ((e = ep_notify_parent(tx, b, hub, &inst, out.status, out.output, out.failure, now)) != STORE_OK)
+		goto out;
+	if (out.rewrite || out.status == STATUS_CONTINUED_AS_NEW)
+		ep_fx_cache(&b->fx, hub, id, inst.execution_id, 1, NULL, 0, NULL, 0);
+	else {
+		struct store_event *add = ep_copy_events(out.append, out.n_append);
+		if (add != NULL) {
+			ep_fx_cache(&b->fx, hub, id, inst.execution_id, 0, hist, nhist, add, out.n_append);
+			hist = NULL; /* the cache update owns it now */
+		} else
+			ep_fx_cache(&b->fx, hub, id, inst.execution_id, 1, NULL, 0, NULL, 0);
+	}
 out:
 	store_event_free_array(hist, nhist);
 	store_event_free_array(inbox, ninbox);
@@ -542,6 +649,15 @@ ep_apply(struct ep_batch *b)
 		sched_dispatch_task(d, b->fx.task_hub[i], &b->fx.tasks[i]);
 	if (b->fx.min_timer != 0 && (d->next_timer == 0 || b->fx.min_timer < d->next_timer))
 		d->next_timer = b->fx.min_timer;
+	for (size_t i = 0; i < b->fx.ncache; i++) {
+		struct ep_cache_put *p = &b->fx.cache[i];
+		if (p->drop)
+			hcache_drop(d->hc, p->hub, p->id);
+		else
+			hcache_put(d->hc, p->hub, p->id, p->exec, p->base, p->nbase, p->add, p->nadd);
+		p->base = p->add = NULL; /* taken by the cache */
+		p->nbase = p->nadd = 0;
+	}
 }
 
 static enum store_err

@@ -30,6 +30,8 @@
 #define TASKHUBD_RESCAN_US     (30LL * 1000000) /* a lost wake costs at most this */
 #define TASKHUBD_MAX_WORKERS   256
 #define TASKHUBD_BATCHES_PER_TURN 4
+#define TASKHUBD_HCACHE_ENTRIES   1024
+#define TASKHUBD_HCACHE_BYTES     (32u << 20) /* cached histories: bounded, whatever the app does */
 
 static int sig_pipe[2] = {-1, -1};
 
@@ -318,6 +320,8 @@ main(int argc, char **argv)
 	taskhubd_signals();
 	if ((d.pool = worker_start(nworkers)) == NULL)
 		fatalx("cannot start the activity threads");
+	if ((d.hc = hcache_new(TASKHUBD_HCACHE_ENTRIES, TASKHUBD_HCACHE_BYTES)) == NULL)
+		fatalx("out of memory");
 	sset_init(&d.ready_set);
 	sset_init(&d.tasks_inflight);
 	d.rescan_every_us = TASKHUBD_RESCAN_US;
@@ -353,6 +357,7 @@ main(int argc, char **argv)
 	sset_free(&d.ready_set);
 	sset_free(&d.tasks_inflight);
 	app_free(&d.app);
+	hcache_free(d.hc);
 	store_close(d.st);
 	close(lockfd);
 	return 0;

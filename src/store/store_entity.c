@@ -26,6 +26,8 @@ store_entity_free_array(struct store_entity *v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		store_entity_clear(&v[i]);
 	free(v);

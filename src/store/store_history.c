@@ -28,6 +28,8 @@ store_event_free_array(struct store_event *v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return; /* NULL frees nothing, whatever n says */
 	for (i = 0; i < n; i++)
 		store_event_clear(&v[i]);
 	free(v);

@@ -40,6 +40,8 @@ store_instance_free_array(struct store_instance *v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		store_instance_clear(&v[i]);
 	free(v);

@@ -115,6 +115,8 @@ store_task_free_array(struct store_task *v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		store_task_clear(&v[i]);
 	free(v);

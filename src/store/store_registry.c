@@ -24,6 +24,8 @@ store_function_free_array(struct store_function *v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		store_function_clear(&v[i]);
 	free(v);

@@ -40,6 +40,22 @@ main(void)
 	ok(!valid("[1, nul]"), "a misspelt literal refused");
 	ok(valid("[-1.5E+3, 2e-2, \"it's\"]"), "exponents and a quote inside a string accepted");
 	ok(!jsonutil_valid("1\0 2", 4, JSONUTIL_MAX_DEPTH), "embedded NUL refused");
+	ok(!valid("01"), "a leading zero refused");
+	ok(!valid("-"), "a lone minus refused");
+	ok(!valid("1."), "a fraction without digits refused");
+	ok(!valid(".5"), "a number without an integer part refused");
+	ok(!valid("+1"), "a plus sign refused");
+	ok(!valid("1e"), "an exponent without digits refused");
+	ok(valid("-0.0e-0"), "the smallest forms of every number part accepted");
+	ok(!valid("\"\\x\""), "an unknown escape refused");
+	ok(!valid("\"\\u12\""), "a short unicode escape refused");
+	ok(!valid("\"abc"), "an unterminated string refused");
+	ok(!valid("{\"a\" 1}"), "a missing colon refused");
+	ok(!valid("{1:2}"), "a non-string key refused");
+	ok(!valid("[1 2]"), "a missing comma refused");
+	ok(!valid("[,1]"), "a leading comma refused");
+	ok(valid("{ \"a\" : { \"b\" : [ ] , \"c\" : { } } }"), "whitespace everywhere it may be accepted");
+	ok(!valid("truex"), "a literal running on refused");
 	for (i = 0; i < 65; i++)
 		deep[i] = '[';
 	for (i = 0; i < 65; i++)
