@@ -34,6 +34,18 @@
 #define TASKHUBD_HCACHE_BYTES     (32u << 20) /* cached histories: bounded, whatever the app does */
 
 static int sig_pipe[2] = {-1, -1};
+static char **saved_argv;
+
+/* The store's stall watchdog (store.h): a dead process holds a Berkeley DB
+ * mutex this process is blocked on. Start again as a fresh process: its
+ * open recovers the environment; descriptors are close-on-exec, so the
+ * daemon lock and the wake socket are released for it. */
+static void
+taskhubd_reexec(void)
+{
+	execv("/proc/self/exe", saved_argv);
+	/* exec failed: exiting is the store's fallback */
+}
 
 static void
 taskhubd_signal(int sig)
@@ -254,6 +266,7 @@ main(int argc, char **argv)
 	unsigned ncpu, nworkers;
 	enum store_err e;
 
+	saved_argv = argv;
 	while ((ch = getopt(argc, argv, "Fvc:a:u:h")) != -1) {
 		switch (ch) {
 		case 'F':
@@ -297,6 +310,7 @@ main(int argc, char **argv)
 	store_options_init(&o);
 	o.durability = (enum store_durability)store_durability_parse(d.conf.durability);
 	o.group_shared = d.conf.group[0] != '\0';
+	o.on_stall = taskhubd_reexec;
 	if ((e = store_open(d.conf.home, &o, &d.st)) != STORE_OK)
 		fatalx("cannot open the environment %s: %s", d.conf.home, store_strerror(e));
 	lockfd = taskhubd_lock(d.conf.home);

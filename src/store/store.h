@@ -61,6 +61,11 @@ struct store_options {
 	size_t cache_bytes;       /* Berkeley DB cache; 0 = default (8 MiB) */
 	int create;               /* create the environment directory and files if absent */
 	int group_shared;         /* files and directory group-writable (0660 / 2770) */
+	/* A transaction attempt blocked this long means a dead process holds
+	 * a region mutex: the process then calls on_stall (which may re-exec
+	 * it) or exits (default 20 s; 0 = never). */
+	unsigned stall_ms;
+	void (*on_stall)(void);
 };
 void store_options_init(struct store_options *o);
 

@@ -78,6 +78,7 @@ store_options_init(struct store_options *o)
 	o->durability = STORE_DURABLE_FULL;
 	o->lock_timeout_ms = 500;
 	o->max_retries = 20;
+	o->stall_ms = 20000;
 }
 
 enum store_err
@@ -192,6 +193,37 @@ fail:
 }
 
 /*
+ * A transaction attempt that has not ended after stall_ms is wedged: with
+ * no failchk (see docs/store.md), a process that died holding one of
+ * Berkeley DB's region mutexes (the log's, during a flush; a buffer's)
+ * leaves every waiter blocked in the mutex for ever, and no timeout
+ * applies to mutexes. Nothing inside this process can undo that, so the
+ * process gives up: the on_stall callback (a daemon re-executes itself),
+ * else exit. Its successor's open finds the dead process through
+ * DB_REGISTER and recovers the environment.
+ */
+static void
+store_stall_check(struct store *st)
+{
+	int64_t since = __atomic_load_n(&st->attempt_since, __ATOMIC_RELAXED);
+	struct timespec ts;
+	int64_t now;
+
+	if (since == 0 || st->opt.stall_ms == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (now - since < (int64_t)st->opt.stall_ms * 1000)
+		return;
+	log_warnx("a transaction on %s has been blocked for %u ms: a process probably died holding a Berkeley DB "
+		  "mutex; this process restarts so that the environment is recovered",
+		  st->home, st->opt.stall_ms);
+	if (st->opt.on_stall != NULL)
+		st->opt.on_stall();
+	_exit(75); /* EX_TEMPFAIL: the web server or supervisor starts a fresh one */
+}
+
+/*
  * The watchdog thread: expire lock waits that passed the lock timeout.
  * Any live process's watchdog wakes every waiter of the environment, and
  * the waiter's retry then reopens, recovering if the holder died.
@@ -216,6 +248,7 @@ store_detector_main(void *arg)
 			break;
 		pthread_mutex_unlock(&st->detector_mu);
 		(void)st->detector_env->lock_detect(st->detector_env, 0, DB_LOCK_EXPIRE, NULL);
+		store_stall_check(st);
 		pthread_mutex_lock(&st->detector_mu);
 	}
 	pthread_mutex_unlock(&st->detector_mu);
@@ -335,15 +368,15 @@ fail:
 }
 
 static void
-store_env_close(struct store *st)
+store_env_close(struct store *st, int nosync)
 {
 	struct store_hub *h;
 
 	store_detector_stop(st);
 	for (h = st->hubs; h != NULL; h = h->next)
-		store_hub_close_dbs(h);
+		store_hub_close_dbs(h, nosync);
 	if (st->catalog != NULL)
-		st->catalog->close(st->catalog, 0);
+		st->catalog->close(st->catalog, nosync ? DB_NOSYNC : 0);
 	st->catalog = NULL;
 	if (st->env != NULL)
 		st->env->close(st->env, 0);
@@ -412,7 +445,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
-	store_env_close(st);
+	store_env_close(st, 0);
 	for (h = st->hubs; h != NULL; h = next) {
 		next = h->next;
 		free(h);
@@ -442,7 +475,7 @@ store_reopen(struct store *st)
 	int ret;
 
 	log_info("reopening environment %s", st->home);
-	store_env_close(st);
+	store_env_close(st, 1);
 	if ((e = store_env_open(st)) != STORE_OK)
 		goto fail;
 	for (h = st->hubs; h != NULL; h = h->next) {

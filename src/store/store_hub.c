@@ -102,7 +102,7 @@ hub_db_open(struct store *st, DB_TXN *txn, const char *file, const char *name, D
 }
 
 void
-store_hub_close_dbs(struct store_hub *h)
+store_hub_close_dbs(struct store_hub *h, int nosync)
 {
 	/* Secondaries before their primaries. */
 	DB **all[] = {&h->idx_created, &h->idx_status, &h->ready_time, &h->instances, &h->history,  &h->inbox,
@@ -111,7 +111,7 @@ store_hub_close_dbs(struct store_hub *h)
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (*all[i] != NULL)
-			(*all[i])->close(*all[i], 0);
+			(*all[i])->close(*all[i], nosync ? DB_NOSYNC : 0);
 		*all[i] = NULL;
 	}
 }
@@ -158,13 +158,13 @@ store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN *txn, int creat
 		if ((ret = h->meta->get(h->meta, txn, &k, &d, 0)) != 0)
 			goto fail;
 		if (d.size != 4 || codec_get32(d.data) > HUB_SCHEMA) {
-			store_hub_close_dbs(h);
+			store_hub_close_dbs(h, 0);
 			return STORE_VERSION;
 		}
 	}
 	return STORE_OK;
 fail:
-	store_hub_close_dbs(h);
+	store_hub_close_dbs(h, 0);
 	if (ret == ENOENT)
 		return STORE_NOHUB;
 	return store_dberr(st, ret);
@@ -195,7 +195,7 @@ hub_create_txn(struct store_txn *tx, void *arg)
 	enum store_err e;
 	int ret;
 
-	store_hub_close_dbs(a->h); /* handles from an aborted attempt */
+	store_hub_close_dbs(a->h, 0); /* handles from an aborted attempt */
 	ids_lower(low, a->h->name, sizeof(low));
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
@@ -232,7 +232,7 @@ store_hub_create(struct store *st, const char *name)
 	a.now = (int64_t)time(NULL) * 1000000;
 	e = store_txn_run(st, 0, hub_create_txn, &a);
 	if (e != STORE_OK) {
-		store_hub_close_dbs(h);
+		store_hub_close_dbs(h, 0);
 		free(h);
 		return e;
 	}
@@ -249,7 +249,7 @@ hub_exists_txn(struct store_txn *tx, void *arg)
 	DBT k, d;
 	int ret;
 
-	store_hub_close_dbs(h); /* handles from an aborted attempt */
+	store_hub_close_dbs(h, 0); /* handles from an aborted attempt */
 	ids_lower(low, h->name, sizeof(low));
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
@@ -338,7 +338,7 @@ store_hub_delete(struct store *st, const char *name)
 		return STORE_NOHUB;
 	for (pp = &st->hubs; (h = *pp) != NULL; pp = &h->next)
 		if (strcasecmp(h->name, name) == 0) {
-			store_hub_close_dbs(h);
+			store_hub_close_dbs(h, 0);
 			*pp = h->next;
 			free(h);
 			break;

@@ -51,6 +51,9 @@ struct store {
 	pthread_mutex_t detector_mu;
 	pthread_cond_t detector_cv;
 	int detector_running, detector_stop;
+	/* Stall watch (store_env.c): when the current transaction attempt
+	 * began (monotonic µs, 0 = none), read by the watchdog thread. */
+	int64_t attempt_since;
 };
 
 struct store_txn {
@@ -74,7 +77,9 @@ enum store_err store_reopen(struct store *st);
 
 /* Opens or creates the databases of one hub inside txn. */
 enum store_err store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN *txn, int create);
-void store_hub_close_dbs(struct store_hub *h);
+/* nosync: abandoning the handles (reopen): flush nothing, since a page a
+ * dead process held would make the flush wait for ever; the log has it. */
+void store_hub_close_dbs(struct store_hub *h, int nosync);
 
 /* ---- keys (store_key.c) -------------------------------------------------- */
 

@@ -29,6 +29,16 @@ store_txn_backoff(unsigned attempt)
 	nanosleep(&ts, NULL);
 }
 
+/* The watchdog's clock (store_env.c compares against the same one). */
+static int64_t
+store_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * Commits txn. With full durability a writing transaction commits without
  * syncing and then flushes the log: its locks are released before the
@@ -70,6 +80,7 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 			store_txn_backoff(attempt);
 			continue;
 		}
+		__atomic_store_n(&st->attempt_since, store_mono_us(), __ATOMIC_RELAXED);
 		/* Read-only bodies run at degree 2 so long scans do not hold read
 		 * locks that would stall writers. */
 		ret = st->env->txn_begin(st->env, NULL, &tx.txn, (flags & STORE_TXN_READONLY) ? DB_READ_COMMITTED : 0);
@@ -99,9 +110,11 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 			st->lock_timeout = 0;
 			st->panic = 1;
 		}
+		__atomic_store_n(&st->attempt_since, 0, __ATOMIC_RELAXED);
 		store_txn_backoff(attempt);
 		e = STORE_BUSY;
 	}
+	__atomic_store_n(&st->attempt_since, 0, __ATOMIC_RELAXED);
 	if (e == STORE_RETRY)
 		e = STORE_BUSY;
 	codec_buf_free(&tx.buf);

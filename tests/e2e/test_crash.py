@@ -8,9 +8,12 @@ Each round starts part of a batch of instances (INSTANCES in all) from
 CLIENTS concurrent clients and kills the daemon at a random moment (0 to
 50 ms) into that burst, while it works on them; starts the rest of the
 batch while it is down (they wait in the store; the restarted daemon's
-rescan must find them); and starts it again. Every start must be answered
-whether the daemon runs, dies or is down (the responder never waits for
-it). The durability is full (fsync on commit), the default. After the
+rescan must find them); and starts it again. Every start must be
+acknowledged whether the daemon runs, dies or is down; clients retry what
+was not acknowledged (see ack_start: a kill -9 in the middle of a log
+flush leaves the responders blocked on the dead daemon's mutex until the
+store's stall watch makes them leave, and their in-flight requests get
+the web server's 5xx). The durability is full (fsync on commit), the default. After the
 last round the daemon runs until every instance is finished (bounded by FINISH_TIMEOUT;
 nothing about speed is asserted). Then, for each instance: Completed,
 output ["Hello Tokyo!","Hello Seattle!","Hello London!"], custom status
@@ -59,16 +62,38 @@ class Wedged(Exception):
     """Requests get no answer: the rest of the test cannot run."""
 
 
-def start_many(api, iids):
-    """Starts iids from CLIENTS concurrent clients; the failures, as text."""
-    def one(iid):
+ACK_TIMEOUT = 90.0  # seconds a client keeps retrying one start
+
+
+def ack_start(api, iid):
+    """Starts iid the way a careful client does: a 202 is an acknowledged
+    start, and so is a 409 "already exists" (an earlier attempt committed
+    but its answer was lost); anything else (a web server's 5xx because the
+    responder died under the request, no answer) is retried. Returns
+    (acknowledged, notes): notes lists the unacknowledged attempts."""
+    notes = []
+    deadline = time.monotonic() + ACK_TIMEOUT
+    while time.monotonic() < deadline:
         try:
-            api.start("HelloSequence", None, iid, timeout=START_TIMEOUT)
-            return None
-        except (OSError, AssertionError) as e:  # socket.timeout included
-            return f"{iid}: {e!r}"
+            r = api.start_resp("HelloSequence", None, iid, timeout=START_TIMEOUT)
+        except OSError as e:  # socket.timeout included
+            notes.append(f"{iid}: no answer: {e!r}")
+            continue
+        if r.status == 202:
+            return True, notes
+        if r.status == 409 and T.is_error(r, 409, f"An instance with ID '{iid}' already exists.") is None:
+            return True, notes
+        notes.append(f"{iid}: {r.status} {T.short(r.body, 120)}")
+        time.sleep(0.2)
+    return False, notes
+
+
+def start_many(api, iids):
+    """Starts iids from CLIENTS concurrent clients: (unacknowledged IDs,
+    notes on the attempts that had to be retried)."""
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
-        return [e for e in pool.map(one, iids) if e]
+        results = list(pool.map(lambda i: (i,) + ack_start(api, i), iids))
+    return [i for i, ok, _ in results if not ok], [n for _, _, ns in results for n in ns]
 
 
 def crash_rounds(s, rng):
@@ -77,6 +102,7 @@ def crash_rounds(s, rng):
     ids = []
     kills = 0
     busy = 0
+    retried = 0
     for rnd in range(ROUNDS):
         batch = ["crash-%02d-%03d" % (rnd, i) for i in range(per_round)]
         # The kill comes at a random moment during a burst of starts from
@@ -87,45 +113,35 @@ def crash_rounds(s, rng):
         alive_before = s.daemon.alive()
         killer = threading.Timer(rng.uniform(0.0, 0.05), lambda: killed.append(s.daemon.kill()))
         killer.start()
-        errors = start_many(api, batch[:k])
+        lost, notes = start_many(api, batch[:k])
         killer.join()
-        if not tap.ok(not errors, f"round {rnd}: every start is answered (taskhubd running, then killed)",
-                      "\n".join(errors[:10]) + f"\n(no answer within {START_TIMEOUT:.0f} s)"):
-            raise Wedged(f"round {rnd}: starts got no answer")
+        retried += len(notes)
+        if notes:
+            tap.diag(f"round {rnd}: {len(notes)} start attempts retried: " + "; ".join(notes[:3]))
+        if not tap.ok(not lost, f"round {rnd}: every start acknowledged (taskhubd running, then killed)",
+                      "\n".join(lost[:10]) + "\n" + "\n".join(notes[:10])):
+            raise Wedged(f"round {rnd}: starts were never acknowledged")
         ids.extend(batch[:k])
         kills += bool(alive_before and killed)
         n = in_flight(api)
         busy += n > 0
         tap.diag(f"round {rnd}: killed during a burst of {k} starts, {n} instances unfinished")
-        hung = []
-        for iid in batch[k:]:
-            try:
-                ids.append(api.start("HelloSequence", None, iid, timeout=START_TIMEOUT))
-            except OSError as e:  # socket.timeout included
-                hung.append(f"{iid}: {e!r}")
-                # Go on with the daemon restarted (its recovery frees the
-                # store for the other responders). The hung request may
-                # have committed: then the same start is a 409.
-                if not s.daemon.alive():
-                    s.daemon.start()
-                try:
-                    r = api.start_resp("HelloSequence", None, iid, timeout=START_TIMEOUT)
-                except OSError as e2:
-                    tap.ok(False, f"round {rnd}: a start after the restart is answered", f"{iid}: {e2!r}")
-                    raise Wedged(f"round {rnd}: no answer even after the daemon's restart")
-                if r.status in (202, 409):
-                    ids.append(iid)
-                else:
-                    hung.append(f"{iid}: retried after the restart: {r!r}")
-        tap.ok(not hung, f"round {rnd}: every start while taskhubd is down (just killed) is answered",
-               "\n".join(hung) + f"\n(no answer within {START_TIMEOUT:.0f} s: the responder is blocked in the "
-               "store by the killed daemon)")
+        # While the daemon is down the responder must still answer: a
+        # responder blocked on a mutex the killed daemon held leaves by
+        # itself (the store's stall watch) and a fresh one recovers.
+        lost, notes = start_many(api, batch[k:])
+        retried += len(notes)
+        tap.ok(not lost, f"round {rnd}: every start while taskhubd is down (just killed) acknowledged",
+               "\n".join(lost) + "\n" + "\n".join(notes[:10]))
+        ids.extend(i for i in batch[k:] if i not in lost)
         if not s.daemon.alive():
             s.daemon.start()
     tap.eq(kills, ROUNDS, f"taskhubd killed {ROUNDS} times, each time while running")
     # How often a kill caught work in progress depends on the machine's
-    # speed: reported, not asserted.
-    tap.diag(f"{busy} of {ROUNDS} kills left instances unfinished")
+    # speed: reported, not asserted; so is how often a start had to be
+    # retried (a responder that died under a request gives the web
+    # server's 5xx, and the client tries again).
+    tap.diag(f"{busy} of {ROUNDS} kills left instances unfinished; {retried} start attempts retried")
     tap.eq(len(ids), INSTANCES, f"{INSTANCES} instances started")
     return ids
 
