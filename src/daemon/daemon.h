@@ -50,6 +50,7 @@ struct daemon {
 	 * never dispatches a task twice */
 	struct sset tasks_inflight;
 	struct worker_pool *pool;
+	struct worker_job *results, *results_tail; /* finished, not yet recorded */
 	struct hcache *hc; /* recent histories (hcache.h) */
 
 	int64_t next_timer; /* earliest due timer over all hubs, µs; 0 = none */
@@ -68,7 +69,10 @@ int sched_hub_index(struct daemon *d, const char *name);
 void sched_refresh_hubs(struct daemon *d);
 void sched_rescan(struct daemon *d, int full);
 void sched_timers(struct daemon *d);
-void sched_results(struct daemon *d);
+void sched_collect(struct daemon *d);
+enum store_err sched_results_record(struct store_txn *tx, struct daemon *d);
+void sched_results_done(struct daemon *d, int recorded);
+void sched_results_commit(struct daemon *d);
 void sched_dispatch_task(struct daemon *d, int hub, const struct store_task *t);
 int sched_publish(struct daemon *d);
 

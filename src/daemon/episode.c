@@ -56,7 +56,8 @@ struct ep_batch {
 	size_t n;
 	struct core_arena *arena; /* one per attempt */
 	struct ep_fx fx;
-	size_t failing; /* single-instance fallback: index of the instance to fail, else (size_t)-1 */
+	int with_results; /* record d->results first, in the same transaction */
+	size_t failing;   /* single-instance fallback: index of the instance to fail, else (size_t)-1 */
 	const char *fail_reason;
 };
 
@@ -632,6 +633,8 @@ ep_body(struct store_txn *tx, void *arg)
 	core_arena_free(b->arena);
 	if ((b->arena = core_arena_new()) == NULL)
 		return STORE_NOMEM;
+	if (b->with_results && (e = sched_results_record(tx, b->d)) != STORE_OK)
+		return e;
 	for (size_t i = 0; i < b->n; i++)
 		if ((e = ep_one(tx, b, i)) != STORE_OK)
 			return e;
@@ -665,8 +668,16 @@ ep_run(struct ep_batch *b)
 {
 	enum store_err e = store_txn_run(b->d->st, 0, ep_body, b);
 
-	if (e == STORE_OK)
+	if (e == STORE_OK) {
+		/* The recorded results leave the in-flight set before the new
+		 * tasks are dispatched: a new task may reuse a finished one's
+		 * sequence number. */
+		if (b->with_results) {
+			sched_results_done(b->d, 1);
+			b->with_results = 0;
+		}
 		ep_apply(b);
+	}
 	ep_fx_clear(&b->fx);
 	core_arena_free(b->arena);
 	b->arena = NULL;
@@ -711,7 +722,7 @@ episode_run_batch(struct daemon *d, size_t max)
 	memset(&b, 0, sizeof(b));
 	b.d = d;
 	b.failing = (size_t)-1;
-	if (max == 0 || d->ready_head == NULL)
+	if (max == 0 || (d->ready_head == NULL && d->results == NULL))
 		return 0;
 	if ((all = calloc(max, sizeof(*all))) == NULL)
 		return 0;
@@ -730,7 +741,13 @@ episode_run_batch(struct daemon *d, size_t max)
 	}
 	b.refs = all;
 	b.n = n;
+	b.with_results = d->results != NULL;
 	e = ep_run(&b);
+	if (b.with_results) {
+		/* Not recorded with the batch: on their own, then the episodes. */
+		b.with_results = 0;
+		sched_results_commit(d);
+	}
 	if (e == STORE_BUSY) {
 		/* The work stays in the store; try again on the next turn. */
 		log_info("episode batch of %zu: %s; retrying later", n, store_strerror(e));

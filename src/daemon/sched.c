@@ -23,7 +23,6 @@
 
 #define SCHED_SCAN_MAX    1024 /* ready entries / tasks looked at per hub per rescan */
 #define SCHED_TIMER_BATCH 256
-#define SCHED_RESULT_BATCH 256
 
 void
 sched_ready_push(struct daemon *d, int hub, const char *id)
@@ -170,30 +169,45 @@ fail:
 	sset_del(&d->tasks_inflight, key);
 }
 
-struct sched_results {
-	struct daemon *d;
-	struct worker_job *jobs;
-	struct sched_ready_list {
-		int hub;
-		const char *id;
-	} *ready;
-	size_t nready;
-};
+/*
+ * Finished activities. The worker results wait on d->results until a
+ * transaction records them: normally the next episode batch's own (so a
+ * sequence of activities costs one log flush per step, not two), else one
+ * of their own (sched_results_commit). Recording a result deletes its task
+ * and appends TaskCompleted / TaskFailed to the instance's inbox in one
+ * transaction, so a crash keeps both (the activity runs again: at least
+ * once) or neither.
+ */
 
-/* Records finished activities: the task record goes and the completion
- * message reaches the instance's inbox in the same transaction, so a
- * crash either keeps both (the activity runs again: at-least-once) or
- * neither. */
-static enum store_err
-sched_results_body(struct store_txn *tx, void *arg)
+/* Takes the workers' finished jobs and queues their instances for an
+ * episode (harmless before the commit: an episode that finds no new
+ * event changes nothing). */
+void
+sched_collect(struct daemon *d)
 {
-	struct sched_results *r = arg;
+	struct worker_job *list = worker_take_done(d->pool), *j;
+
+	while ((j = list) != NULL) {
+		list = j->next;
+		j->next = NULL;
+		if (d->results_tail != NULL)
+			d->results_tail->next = j;
+		else
+			d->results = j;
+		d->results_tail = j;
+		if (j->res.ok != -1)
+			sched_ready_push(d, j->hub, j->instance_id);
+	}
+}
+
+enum store_err
+sched_results_record(struct store_txn *tx, struct daemon *d)
+{
 	int64_t now = time_now_us();
 	enum store_err e;
 
-	r->nready = 0;
-	for (struct worker_job *j = r->jobs; j != NULL; j = j->next) {
-		struct store_hub *h = r->d->hubs[j->hub].h;
+	for (struct worker_job *j = d->results; j != NULL; j = j->next) {
+		struct store_hub *h = d->hubs[j->hub].h;
 		struct store_instance inst;
 		struct store_event ev;
 		char reason[512];
@@ -235,55 +249,54 @@ sched_results_body(struct store_txn *tx, void *arg)
 		}
 		if ((e = store_inbox_append(tx, h, j->instance_id, &ev, now)) != STORE_OK)
 			return e;
-		r->ready[r->nready].hub = j->hub;
-		r->ready[r->nready].id = j->instance_id;
-		r->nready++;
 	}
 	return STORE_OK;
 }
 
+/* After the transaction that recorded (or failed to record) d->results:
+ * the jobs go. On failure their tasks stay in the store and are no longer
+ * in flight, so the next full rescan hands them out again. */
 void
-sched_results(struct daemon *d)
+sched_results_done(struct daemon *d, int recorded)
 {
-	struct worker_job *list = worker_take_done(d->pool), *j, *batch, **tail;
-	struct sched_results r;
+	struct worker_job *j;
+	size_t n = 0;
+
+	while ((j = d->results) != NULL) {
+		char key[96];
+		d->results = j->next;
+		if (j->res.ok != -1) {
+			d->activities += recorded;
+			n++;
+		}
+		snprintf(key, sizeof(key), "%d/%llu", j->hub, (unsigned long long)j->seq);
+		sset_del(&d->tasks_inflight, key);
+		worker_job_free(j);
+	}
+	d->results_tail = NULL;
+	if (!recorded && n > 0) {
+		log_warnx("%zu activity results not recorded; they run again after the next rescan", n);
+		d->rescan = 2;
+	}
+}
+
+static enum store_err
+sched_results_body(struct store_txn *tx, void *arg)
+{
+	return sched_results_record(tx, arg);
+}
+
+/* Records d->results in a transaction of their own. */
+void
+sched_results_commit(struct daemon *d)
+{
 	enum store_err e;
 
-	while (list != NULL) {
-		size_t n = 0;
-		/* Cut a batch off the list. */
-		batch = list;
-		for (tail = &batch; *tail != NULL && n < SCHED_RESULT_BATCH; tail = &(*tail)->next)
-			n++;
-		list = *tail;
-		*tail = NULL;
-
-		memset(&r, 0, sizeof(r));
-		r.d = d;
-		r.jobs = batch;
-		if ((r.ready = calloc(n, sizeof(*r.ready))) == NULL)
-			e = STORE_NOMEM;
-		else
-			e = store_txn_run(d->st, 0, sched_results_body, &r);
-		if (e == STORE_OK) {
-			for (size_t i = 0; i < r.nready; i++)
-				sched_ready_push(d, r.ready[i].hub, r.ready[i].id);
-		} else
-			log_warnx("recording %zu activity results: %s; they run again after the next rescan", n,
-				  store_strerror(e));
-		free(r.ready);
-		while ((j = batch) != NULL) {
-			char key[96];
-			batch = j->next;
-			if (j->res.ok != -1)
-				d->activities++;
-			/* On failure the task stays in the store and is no longer
-			 * in flight, so the rescan hands it out again. */
-			snprintf(key, sizeof(key), "%d/%llu", j->hub, (unsigned long long)j->seq);
-			sset_del(&d->tasks_inflight, key);
-			worker_job_free(j);
-		}
-	}
+	if (d->results == NULL)
+		return;
+	if ((e = store_txn_run(d->st, 0, sched_results_body, d)) != STORE_OK)
+		log_warnx("recording activity results: %s", store_strerror(e));
+	sched_results_done(d, e == STORE_OK);
 }
 
 /* ---- timers ---------------------------------------------------------------------- */

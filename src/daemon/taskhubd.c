@@ -184,7 +184,7 @@ taskhubd_timeout_ms(struct daemon *d, int64_t now)
 {
 	int64_t until = d->next_rescan;
 
-	if (d->ready_head != NULL || d->rescan)
+	if (d->ready_head != NULL || d->results != NULL || d->rescan)
 		return 0;
 	if (d->next_maintain < until)
 		until = d->next_maintain;
@@ -203,14 +203,15 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 	int64_t now;
 
 	while (!d->stopping) {
-		sched_results(d);
+		sched_collect(d);
 		sched_timers(d);
 		if (d->rescan) {
 			int full = d->rescan > 1;
 			d->rescan = 0;
 			sched_rescan(d, full);
 		}
-		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN && d->ready_head != NULL; k++)
+		/* Activity results ride in the first batch's transaction. */
+		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN && (d->ready_head != NULL || d->results != NULL); k++)
 			episode_run_batch(d, d->app.host.max_orchestrators);
 		if (d->ready_head == NULL && d->rescan_more) {
 			d->rescan_more = 0;
@@ -358,7 +359,8 @@ main(int argc, char **argv)
 	 * the store for the next start. */
 	wakesock_close(wfd, d.conf.wake_socket);
 	worker_stop(d.pool);
-	sched_results(&d);
+	sched_collect(&d);
+	sched_results_commit(&d);
 	worker_free(d.pool);
 	log_info("stopped: %llu episodes, %llu activities, %llu timers", (unsigned long long)d.episodes,
 		 (unsigned long long)d.activities, (unsigned long long)d.timers_fired);
