@@ -126,18 +126,20 @@ th_task *th_wait_for_event(th_orch *o, const char *name);
 th_task *th_wait_for_event_timeout(th_orch *o, const char *name, int64_t timeout_us);
 /* Raises event name on another instance (fire and forget). */
 void th_send_event(th_orch *o, const char *instance_id, const char *name, const char *input);
-/* Completes when all tasks have (result: a JSON array of their results in
- * order; fails as soon as one fails, with that error), or when the first
- * one has (result: the winner's state; th_task_winner()). The array is
- * copied. */
+/* th_when_all completes when all tasks have (result: a JSON array of
+ * their results in order; it fails as soon as one fails, with that
+ * error). th_when_any completes when the first one has: th_await()
+ * returns the winner's state, th_task_result() is the winner's result and
+ * th_task_winner() the winner itself. The array is copied. */
 th_task *th_when_all(th_orch *o, th_task *const *tasks, size_t n);
 th_task *th_when_any(th_orch *o, th_task *const *tasks, size_t n);
 
 /* Returns the task's final state. When the history does not yet hold it,
  * does not return: the episode ends here and is replayed later. */
 int th_await(th_orch *o, th_task *t);
-/* Awaits and returns the result JSON; a failed task fails the whole
- * orchestration with its error (as an unhandled exception would). */
+/* Awaits and returns the result JSON. A failed task fails the whole
+ * orchestration with its error as the message (as an unhandled exception
+ * would); a timed-out wait or a cancelled timer returns NULL. */
 const char *th_await_result(th_orch *o, th_task *t);
 int th_task_state(const th_task *t);
 const char *th_task_result(const th_task *t);        /* JSON text; NULL unless completed */
