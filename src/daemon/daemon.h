@@ -56,7 +56,7 @@ struct daemon {
 	int64_t next_timer; /* earliest due timer over all hubs, µs; 0 = none */
 	int rescan;         /* 1: look at the ready queues; 2: and at tasks and timers */
 	int rescan_more;    /* the last rescan saw a full page of ready instances */
-	int64_t rescan_every_us;
+	int64_t rescan_every_us, maintain_every_us;
 	int64_t next_rescan, next_maintain;
 	volatile int stopping;
 

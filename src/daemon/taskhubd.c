@@ -222,7 +222,9 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 			enum store_err e = store_maintain(d->st);
 			if (e != STORE_OK)
 				log_warnx("maintenance: %s", store_strerror(e));
-			d->next_maintain = now + TASKHUBD_MAINTAIN_US;
+			else
+				log_debug("maintenance: checkpoint taken, log files no longer needed removed");
+			d->next_maintain = now + d->maintain_every_us;
 		}
 		if (now >= d->next_rescan) {
 			d->rescan = 2;
@@ -342,6 +344,9 @@ main(int argc, char **argv)
 	d.rescan_every_us = TASKHUBD_RESCAN_US;
 	if ((env = getenv("TASKHUB_RESCAN_SECONDS")) != NULL && atoll(env) > 0)
 		d.rescan_every_us = atoll(env) * 1000000LL;
+	d.maintain_every_us = TASKHUBD_MAINTAIN_US;
+	if ((env = getenv("TASKHUB_MAINTAIN_SECONDS")) != NULL && atoll(env) > 0)
+		d.maintain_every_us = atoll(env) * 1000000LL;
 
 	/* The socket last: its presence says the daemon is ready. */
 	wfd = d.conf.wake_socket[0] != '\0' ? wakesock_open(d.conf.wake_socket, d.conf.group) : -1;
@@ -352,7 +357,7 @@ main(int argc, char **argv)
 
 	d.rescan = 2; /* everything a previous run left */
 	d.next_rescan = time_now_us() + d.rescan_every_us;
-	d.next_maintain = time_now_us() + TASKHUBD_MAINTAIN_US;
+	d.next_maintain = time_now_us() + d.maintain_every_us;
 	taskhubd_loop(&d, wfd, app_dir, ncpu);
 
 	/* In-flight activities finish and are recorded; queued ones stay in

@@ -17,6 +17,8 @@ app loader, signals, detaching, modes.
   keeps running (its pid is in the lock file) and serves work; SIGTERM
   stops it and removes the wake socket.
 - The wake socket is mode 0660.
+- Maintenance on a tick: with TASKHUB_MAINTAIN_SECONDS=1, log files the
+  instances' writes filled are removed once checkpointed.
 
 TAP on stdout; exit 1 when any check failed.
 """
@@ -179,10 +181,36 @@ def detached(s):
     s.daemon.start()
 
 
+def log_files(s):
+    env = os.path.join(os.path.dirname(s.daemon.conf), "env")
+    return sorted(f for f in os.listdir(env) if f.startswith("log."))
+
+
+def maintenance(s):
+    # Berkeley DB log files are 10 MiB here; 120 starts with a 200 KB
+    # input write well over two of them (the input is in the instance
+    # record and in its ExecutionStarted event).
+    s.daemon.stop()
+    s.daemon.extra_env["TASKHUB_MAINTAIN_SECONDS"] = "1"
+    s.daemon.start()
+    big = "x" * 200000
+    for i in range(120):
+        s.api.start("CityRecommender", {"pad": big}, "maint-%03d" % i)
+    before = log_files(s)
+    tap.ok(len(before) >= 2, "the starts filled more than one log file", str(before))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and log_files(s) and log_files(s)[0] == before[0]:
+        time.sleep(0.2)
+    after = log_files(s)
+    tap.ok(before[0] not in after, "the maintenance tick removed the oldest log file", f"{before} -> {after}")
+    del s.daemon.extra_env["TASKHUB_MAINTAIN_SECONDS"]
+
+
 def main():
     e2e.require(e2e.samples_app())
     with e2e.stack(e2e.samples_app()) as s:
-        e2e.run_parts(tap, [second_daemon_refused, privileges, broken_app, sighup_reload, detached], s)
+        e2e.run_parts(tap, [second_daemon_refused, privileges, broken_app, sighup_reload, detached,
+                                maintenance], s)
     return tap.done()
 
 
