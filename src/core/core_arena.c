@@ -45,6 +45,8 @@ core_arena_alloc(struct core_arena *a, size_t n)
 	size_t size;
 	void *p;
 
+	if (n > a->cap)
+		return NULL; /* also keeps the rounding below from wrapping */
 	n = (n + 15) & ~(size_t)15;
 	if (n == 0)
 		n = 16;

@@ -192,7 +192,20 @@ void core_task_finish(th_orch *o, struct th_task *t, int state, const char *resu
 struct th_task *core_sched_activity(th_orch *o, const char *name, const char *input, int32_t chain);
 struct th_task *core_sched_suborch(th_orch *o, const char *name, const char *instance_id, const char *input,
 				   int32_t chain);
+/* fire_at is clamped to [0, CORE_TIME_MAX]. */
 struct th_task *core_sched_timer(th_orch *o, int64_t fire_at, int32_t chain);
+
+/* The latest time a timer may name: 9999-12-31T23:59:59Z in µs. Time sums
+ * saturate there instead of overflowing (a "forever" timeout from user
+ * code must not wrap into the past). */
+#define CORE_TIME_MAX 253402300799000000LL
+static inline int64_t
+core_time_add(int64_t t, int64_t d)
+{
+	if (d <= 0)
+		return t;
+	return t > CORE_TIME_MAX - d ? CORE_TIME_MAX : t + d;
+}
 struct th_task *core_retry_new(th_orch *o, int act, const char *name, const char *instance_id, const char *input,
 			       const struct th_retry *r);
 struct th_task *core_composite_new(th_orch *o, int kind, th_task *const *tasks, size_t n);

@@ -109,7 +109,7 @@ core_sched_timer(th_orch *o, int64_t fire_at, int32_t chain)
 	struct core_pend *p;
 	struct th_task *t = task_sched(o, CORE_ACT_TIMER, CORE_TASK_TIMER, NULL, chain, &p);
 
-	p->act.fire_at = fire_at;
+	p->act.fire_at = fire_at < 0 ? 0 : fire_at > CORE_TIME_MAX ? CORE_TIME_MAX : fire_at;
 	return t;
 }
 
@@ -171,12 +171,16 @@ retry_delay(const th_orch *o, const struct core_retry *rs)
 	double max = (double)rs->policy.max_retry_interval_ms;
 	int i;
 
-	if (rs->policy.retry_timeout_ms > 0 && o->now >= rs->first_at + rs->policy.retry_timeout_ms * 1000)
+	if (rs->policy.retry_timeout_ms > 0 && rs->policy.retry_timeout_ms < CORE_TIME_MAX / 1000 &&
+	    o->now >= core_time_add(rs->first_at, rs->policy.retry_timeout_ms * 1000))
 		return -1;
 	for (i = 1; i < rs->attempt && ms < max; i++)
 		ms *= rs->policy.backoff_coefficient;
 	if (ms > max)
 		ms = max;
+	/* Saturate before converting: a double past INT64_MAX is undefined. */
+	if (!(ms < (double)(CORE_TIME_MAX / 1000)))
+		ms = (double)(CORE_TIME_MAX / 1000);
 	return (int64_t)(ms * 1000.0);
 }
 
@@ -210,7 +214,7 @@ retry_child_finished(th_orch *o, struct th_task *r, struct th_task *c)
 	/* After the last attempt DTFx still creates a timer that fires at
 	 * once ("dummy timer for back-compat"); histories depend on it. */
 	rs->last = rs->attempt >= rs->policy.max_number_of_attempts;
-	timer = core_sched_timer(o, rs->last ? o->now : o->now + delay, rs->chain);
+	timer = core_sched_timer(o, rs->last ? o->now : core_time_add(o->now, delay), rs->chain);
 	task_link(o, timer, r);
 }
 

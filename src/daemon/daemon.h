@@ -49,6 +49,7 @@ struct daemon {
 	/* activity work handed to the workers, by "hub/seq", so that a rescan
 	 * never dispatches a task twice */
 	struct sset tasks_inflight;
+	int tasks_deferred; /* tasks were left in the store for want of room */
 	struct worker_pool *pool;
 	struct worker_job *results, *results_tail; /* finished, not yet recorded */
 	struct hcache *hc; /* recent histories (hcache.h) */

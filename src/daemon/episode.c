@@ -487,6 +487,45 @@ ep_record(struct store_txn *tx, struct store_hub *h, const struct store_instance
 	return store_instance_put(tx, h, &r);
 }
 
+/* The episode could not be recorded (the store refused a value): fail the
+ * instance in a way that can be written — a short message, no new work —
+ * and end its history with ExecutionCompleted, so that whatever still
+ * arrives for this execution (activity results, timers) is discarded
+ * instead of replaying it back to life. */
+static enum store_err
+ep_fail_record(struct store_txn *tx, struct ep_batch *b, int hub, const struct store_instance *inst, int64_t now)
+{
+	struct store_hub *h = b->d->hubs[hub].h;
+	struct store_instance r = *inst;
+	struct store_event ev[3];
+	uint32_t len;
+	enum store_err e;
+
+	if ((e = store_history_length(tx, h, inst->id, &len)) != STORE_OK)
+		return e;
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 3; i++) {
+		ev[i].event_id = -1;
+		ev[i].task_id = -1;
+		ev[i].timestamp = now;
+	}
+	ev[0].type = EVENT_ORCHESTRATOR_STARTED;
+	ev[1].type = EVENT_EXECUTION_COMPLETED;
+	ev[1].task_id = STATUS_FAILED;
+	ev[1].data = (char *)b->fail_reason;
+	ev[2].type = EVENT_ORCHESTRATOR_COMPLETED;
+	if ((e = store_history_append(tx, h, inst->id, len, ev, 3)) != STORE_OK)
+		return e;
+	r.status = STATUS_FAILED;
+	r.updated = r.completed = now;
+	r.output = (char *)b->fail_reason;
+	r.failure = NULL;
+	if ((e = store_instance_put(tx, h, &r)) != STORE_OK)
+		return e;
+	ep_fx_cache(&b->fx, hub, inst->id, inst->execution_id, 1, NULL, 0, NULL, 0);
+	return ep_notify_parent(tx, b, hub, inst, STATUS_FAILED, b->fail_reason, NULL, now);
+}
+
 /* One episode inside the batch's transaction. */
 static enum store_err
 ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
@@ -504,6 +543,7 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	struct core_episode_out out;
 	const struct app_fn *fn;
 	int64_t now = time_now_us();
+	enum core_err ce;
 	enum store_err e;
 
 	e = store_instance_get(tx, h, id, 1, &inst);
@@ -518,16 +558,7 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	if ((e = store_inbox_take(tx, h, id, 1, &inbox, &ninbox)) != STORE_OK || ninbox == 0)
 		goto out;
 	if (b->failing == idx) {
-		/* The episode could not be recorded: fail the instance in a way
-		 * that can be (a short message, no new work). */
-		struct store_instance r = inst;
-		r.status = STATUS_FAILED;
-		r.updated = r.completed = now;
-		r.output = (char *)b->fail_reason;
-		r.failure = NULL;
-		e = store_instance_put(tx, h, &r);
-		if (e == STORE_OK)
-			e = ep_notify_parent(tx, b, hub, &inst, STATUS_FAILED, b->fail_reason, NULL, now);
+		e = ep_fail_record(tx, b, hub, &inst, now);
 		goto out;
 	}
 	histv = hcache_get(d->hc, hub, id, inst.execution_id, &nhist);
@@ -574,8 +605,14 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	fn = app_find(&d->app, APP_ORCHESTRATOR, inst.name);
 	in.fn = fn != NULL ? (th_orchestrator_fn *)fn->sym : NULL;
 	memset(&out, 0, sizeof(out));
-	if (core_episode_run(&in, b->arena, &out) != CORE_OK) {
-		e = STORE_NOMEM;
+	/* User code is not a stalled store: the watch pauses around it. */
+	store_txn_watch(tx, 0);
+	ce = core_episode_run(&in, b->arena, &out);
+	store_txn_watch(tx, 1);
+	if (ce != CORE_OK) {
+		/* An inconsistent history cannot be replayed: fail the
+		 * instance (ep_single) rather than retry it for ever. */
+		e = ce == CORE_NOMEM ? STORE_NOMEM : STORE_INVALID;
 		goto out;
 	}
 	if (out.message != NULL)
@@ -596,10 +633,11 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 		e = ep_append(tx, h, id, (uint32_t)nhist, out.append, out.n_append, b->arena);
 	if (e != STORE_OK)
 		goto out;
-	if (out.status == STATUS_CONTINUED_AS_NEW) {
-		if ((e = ep_continue(tx, b, hub, &inst, &out, now)) != STORE_OK)
-			goto out;
-	} else if ((e = ep_actions(tx, b, hub, &inst, &out, now)) != STORE_OK)
+	/* The last episode of an execution that continues as new can still
+	 * send events (nothing else is open then): they go out first. */
+	if ((e = ep_actions(tx, b, hub, &inst, &out, now)) != STORE_OK)
+		goto out;
+	if (out.status == STATUS_CONTINUED_AS_NEW && (e = ep_continue(tx, b, hub, &inst, &out, now)) != STORE_OK)
 		goto out;
 	if ((e = ep_record(tx, h, &inst, &out, now)) != STORE_OK)
 		goto out;
@@ -685,8 +723,8 @@ ep_run(struct ep_batch *b)
 }
 
 #define EP_FAIL_REASON                                                                                         \
-	"taskhub could not record the orchestration's progress (the store refused it: a value too large or out of "    \
-	"memory)"
+	"taskhub could not record the orchestration's progress: the store refused a value (too large, or not "        \
+	"valid)"
 
 /* One instance on its own, after its batch failed: either it goes through
  * alone, or it is the instance that spoils the batch and gets failed with a
@@ -700,6 +738,14 @@ ep_single(struct daemon *d, struct ep_batch *b)
 		return;
 	if (e == STORE_BUSY) {
 		sched_ready_push(d, b->refs[0].hub, b->refs[0].id);
+		return;
+	}
+	if (e != STORE_TOOBIG && e != STORE_INVALID) {
+		/* Out of memory or space, an I/O error: nothing about this
+		 * instance is wrong. It stays ready in the store, and the next
+		 * full rescan tries again (a natural back-off). */
+		log_warnx("instance %s: episode not recorded: %s; trying again later", b->refs[0].id,
+			  store_strerror(e));
 		return;
 	}
 	log_warnx("instance %s: episode not recorded: %s; failing the instance", b->refs[0].id, store_strerror(e));

@@ -185,9 +185,25 @@ hcache_put(struct hcache *c, int hub, const char *id, const char *exec, struct s
 	if (base == NULL && (e == NULL || e->n != nbase || strcmp(e->exec, exec) != 0))
 		goto drop; /* what the additions extend is not here */
 	if (base == NULL) {
-		/* Extend the entry in place. */
-		if (e->bytes + addb > c->max_bytes)
+		/* Extend the entry in place, within the same per-entry bound
+		 * as a new one, and evict others to stay within the total. */
+		if (e->bytes + addb > c->max_bytes / 4)
 			goto drop_entry;
+		e->used = ++c->clock; /* the eviction below must not pick e */
+		while (c->bytes + addb > c->max_bytes && c->n > 1) {
+			struct hc_entry *lru = NULL;
+			for (size_t i = 0; i < c->cap; i++)
+				if (c->slot[i].key != NULL && &c->slot[i] != e && (lru == NULL || c->slot[i].used < lru->used))
+					lru = &c->slot[i];
+			if (lru == NULL)
+				break;
+			hc_remove(c, lru);
+			/* Removal re-seats entries: find e again. */
+			if ((e = hc_find(c, key)) == NULL) {
+				store_event_free_array(add, nadd);
+				return;
+			}
+		}
 		if (e->n + nadd > e->cap) {
 			size_t nc = (e->n + nadd) * 2;
 			struct store_event *nv = realloc(e->ev, nc * sizeof(*nv));

@@ -23,6 +23,7 @@
 
 #define SCHED_SCAN_MAX    1024 /* ready entries / tasks looked at per hub per rescan */
 #define SCHED_TIMER_BATCH 256
+#define SCHED_MAX_JOBS    1024 /* activity jobs handed to the workers at once */
 
 void
 sched_ready_push(struct daemon *d, int hub, const char *id)
@@ -148,8 +149,17 @@ sched_dispatch_task(struct daemon *d, int hub, const struct store_task *t)
 	char key[96];
 
 	snprintf(key, sizeof(key), "%d/%llu", hub, (unsigned long long)t->seq);
+	if (sset_has(&d->tasks_inflight, key))
+		return; /* already running */
+	/* Bounded memory: past this many jobs (each holds its input) the
+	 * task stays in the store only; a rescan fetches it when the
+	 * workers have caught up. */
+	if (worker_busy(d->pool) >= SCHED_MAX_JOBS) {
+		d->tasks_deferred = 1;
+		return;
+	}
 	if (sset_add(&d->tasks_inflight, key) != 1)
-		return; /* already running (or no memory: the rescan retries) */
+		return; /* no memory: the rescan retries */
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto fail;
 	j->hub = hub;
@@ -178,6 +188,12 @@ fail:
  * transaction, so a crash keeps both (the activity runs again: at least
  * once) or neither.
  */
+
+static int
+sched_too_big(const char *s)
+{
+	return s != NULL && strlen(s) > STORE_MAX_PAYLOAD;
+}
 
 /* Takes the workers' finished jobs and queues their instances for an
  * episode (harmless before the commit: an episode that finds no new
@@ -239,6 +255,14 @@ sched_results_record(struct store_txn *tx, struct daemon *d)
 				 "The function '%s' doesn't exist, is disabled, or is not an activity function.", j->name);
 			ev.type = EVENT_TASK_FAILED;
 			ev.data = reason;
+		} else if (sched_too_big(j->res.output) || sched_too_big(j->res.error) || sched_too_big(j->res.details)) {
+			/* A value the store refuses must fail this task, not the
+			 * transaction: every result recorded with it would be lost
+			 * and the activity would run again and again. */
+			snprintf(reason, sizeof(reason), "Activity function '%s' %s more than the %u-byte limit.", j->name,
+				 j->res.ok ? "returned an output of" : "failed with a reason of", STORE_MAX_PAYLOAD);
+			ev.type = EVENT_TASK_FAILED;
+			ev.data = reason;
 		} else if (j->res.ok) {
 			ev.type = EVENT_TASK_COMPLETED;
 			ev.data = j->res.output;
@@ -274,10 +298,8 @@ sched_results_done(struct daemon *d, int recorded)
 		worker_job_free(j);
 	}
 	d->results_tail = NULL;
-	if (!recorded && n > 0) {
-		log_warnx("%zu activity results not recorded; they run again after the next rescan", n);
-		d->rescan = 2;
-	}
+	if (!recorded && n > 0)
+		log_warnx("%zu activity results not recorded; they run again after the next full rescan", n);
 }
 
 static enum store_err
@@ -286,7 +308,9 @@ sched_results_body(struct store_txn *tx, void *arg)
 	return sched_results_record(tx, arg);
 }
 
-/* Records d->results in a transaction of their own. */
+/* Records d->results in a transaction of their own. When the store is
+ * only busy they stay for the next turn; on any other failure they go,
+ * and their tasks run again after the next full rescan. */
 void
 sched_results_commit(struct daemon *d)
 {
@@ -294,7 +318,11 @@ sched_results_commit(struct daemon *d)
 
 	if (d->results == NULL)
 		return;
-	if ((e = store_txn_run(d->st, 0, sched_results_body, d)) != STORE_OK)
+	if ((e = store_txn_run(d->st, 0, sched_results_body, d)) == STORE_BUSY) {
+		log_info("recording activity results: %s; trying again", store_strerror(e));
+		return;
+	}
+	if (e != STORE_OK)
 		log_warnx("recording activity results: %s", store_strerror(e));
 	sched_results_done(d, e == STORE_OK);
 }
@@ -377,6 +405,7 @@ sched_timers(struct daemon *d)
 {
 	struct sched_timers t;
 	int64_t now = time_now_us(), next = 0;
+	int failed = 0;
 
 	if (d->next_timer == 0 || d->next_timer > now)
 		return;
@@ -387,9 +416,9 @@ sched_timers(struct daemon *d)
 		do {
 			t.now = now;
 			if (store_txn_run(d->st, 0, sched_timers_body, &t) != STORE_OK) {
-				log_warnx("hub %s: firing timers failed; retrying shortly", d->hubs[hub].name);
+				log_warnx("hub %s: firing timers failed; retrying in a second", d->hubs[hub].name);
 				sched_timers_free(&t);
-				next = now + 1000000;
+				failed = 1;
 				break;
 			}
 			for (size_t i = 0; i < t.n; i++)
@@ -403,6 +432,10 @@ sched_timers(struct daemon *d)
 		    (next == 0 || t.now < next))
 			next = t.now;
 	}
+	/* After a failure the due timer is still the earliest: without this
+	 * the loop would try again at once, for ever. */
+	if (failed && (next == 0 || next < now + 1000000))
+		next = now + 1000000;
 	d->next_timer = next;
 }
 
@@ -411,6 +444,7 @@ sched_timers(struct daemon *d)
 struct sched_scan {
 	struct store_hub *h;
 	int full;
+	size_t inflight;
 	char **ids;
 	size_t n;
 	struct store_task *tasks;
@@ -430,13 +464,15 @@ sched_scan_body(struct store_txn *tx, void *arg)
 	s->tasks = NULL;
 	s->n = s->ntasks = 0;
 	s->next_timer = 0;
-	if ((e = store_ready_scan(tx, s->h, SCHED_SCAN_MAX, &s->ids, &s->n)) != STORE_OK)
+	if ((e = store_ready_scan(tx, s->h, STORE_READY_ORCHESTRATIONS, SCHED_SCAN_MAX, &s->ids, &s->n)) != STORE_OK)
 		return e;
 	if (!s->full)
 		return STORE_OK;
-	/* Every task, page by page: after a crash in the middle of a large
-	 * fan-out they all must run again. */
-	for (uint64_t after = 0;;) {
+	/* Every task not running yet, page by page: after a crash in the
+	 * middle of a large fan-out they all must run again. At most
+	 * SCHED_MAX_JOBS beyond those in flight are read (dispatch takes no
+	 * more); the rest waits for the next rescan. */
+	for (uint64_t after = 0; s->ntasks < s->inflight + SCHED_MAX_JOBS;) {
 		struct store_task *page, *nv;
 		size_t pn;
 		if ((e = store_task_scan(tx, s->h, after, SCHED_SCAN_MAX, &page, &pn)) != STORE_OK)
@@ -453,6 +489,7 @@ sched_scan_body(struct store_txn *tx, void *arg)
 		memcpy(s->tasks + s->ntasks, page, pn * sizeof(*page));
 		s->ntasks += pn;
 		after = page[pn - 1].seq;
+		store_txn_watch(tx, 1); /* progress: a long table is not a stall */
 		free(page); /* the strings moved into s->tasks */
 		if (pn < SCHED_SCAN_MAX)
 			break;
@@ -478,6 +515,7 @@ sched_rescan(struct daemon *d, int full)
 		memset(&s, 0, sizeof(s));
 		s.h = d->hubs[hub].h;
 		s.full = full;
+		s.inflight = d->tasks_inflight.n;
 		if (store_txn_run(d->st, STORE_TXN_READONLY, sched_scan_body, &s) != STORE_OK) {
 			log_warnx("hub %s: rescan failed; trying again on the next tick", d->hubs[hub].name);
 			d->next_timer = time_now_us() + 1000000;
@@ -488,6 +526,8 @@ sched_rescan(struct daemon *d, int full)
 			 * this much is done. */
 			if (s.n == SCHED_SCAN_MAX)
 				d->rescan_more = 1;
+			if (full && s.ntasks >= s.inflight + SCHED_MAX_JOBS)
+				d->tasks_deferred = 1; /* more than one scan's worth */
 			for (size_t i = 0; i < s.ntasks; i++)
 				sched_dispatch_task(d, (int)hub, &s.tasks[i]);
 			if (full && s.next_timer != 0 && (d->next_timer == 0 || s.next_timer < d->next_timer))

@@ -93,6 +93,7 @@ sset_grow(struct sset *s)
 int
 sset_add(struct sset *s, const char *key)
 {
+	char *k;
 	size_t i;
 	int found;
 
@@ -101,10 +102,12 @@ sset_add(struct sset *s, const char *key)
 	i = sset_find(s, key, &found);
 	if (found)
 		return 0;
+	/* Copy first: a failed copy must leave the probe chain intact. */
+	if ((k = strdup(key)) == NULL)
+		return -1;
 	if (s->slot[i] == SSET_TOMB)
 		s->tomb--;
-	if ((s->slot[i] = strdup(key)) == NULL)
-		return -1;
+	s->slot[i] = k;
 	s->n++;
 	return 1;
 }

@@ -29,22 +29,79 @@
 #define TASKHUBD_MAINTAIN_US   (60LL * 1000000) /* checkpoint and log removal */
 #define TASKHUBD_RESCAN_US     (30LL * 1000000) /* a lost wake costs at most this */
 #define TASKHUBD_MAX_WORKERS   256
+#define SCHED_REFILL_BELOW     512 /* half of sched.c's job bound */
+#define TASKHUBD_STOP_GRACE_MS 30000 /* running activities get this long after SIGTERM */
 #define TASKHUBD_BATCHES_PER_TURN 4
 #define TASKHUBD_HCACHE_ENTRIES   1024
 #define TASKHUBD_HCACHE_BYTES     (32u << 20) /* cached histories: bounded, whatever the app does */
 
 static int sig_pipe[2] = {-1, -1};
-static char **saved_argv;
+static char *reexec_argv[16];
+static char reexec_path[CONF_PATH_MAX]; /* the daemon's own executable */
 
-/* The store's stall watchdog (store.h): a dead process holds a Berkeley DB
- * mutex this process is blocked on. Start again as a fresh process: its
- * open recovers the environment; descriptors are close-on-exec, so the
- * daemon lock and the wake socket are released for it. */
+/*
+ * The store's stall watch (store.h): a dead process holds a Berkeley DB
+ * mutex this process is blocked on, and only a new process can recover
+ * the environment. DB_REGISTER knows processes by pid, so an exec in
+ * place would be refused as the same, still registered process: a child
+ * waits until this process is gone (EOF on a pipe), then executes the
+ * daemon again with the same settings; this process then exits (the
+ * store's _exit). Descriptors are close-on-exec, so the daemon lock and
+ * the wake socket are free for the successor.
+ */
 static void
 taskhubd_reexec(void)
 {
-	execv("/proc/self/exe", saved_argv);
-	/* exec failed: exiting is the store's fallback */
+	sigset_t none;
+	pid_t pid;
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		return; /* the store exits anyway; a supervisor may restart us */
+	if (pid > 0)
+		return;
+	close(p[1]);
+	while (read(p[0], &c, 1) == -1 && errno == EINTR)
+		;
+	/* The watchdog thread that forked blocks every signal; the new image
+	 * must not inherit that. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(reexec_path, reexec_argv);
+	_exit(127);
+}
+
+/* The command line a successor runs: the same settings, paths made
+ * absolute (a detached daemon's working directory is /). */
+static void
+taskhubd_reexec_argv(const char *conf_path, const char *app_dir, const char *user, int foreground, int verbose)
+{
+	static char conf_abs[CONF_PATH_MAX];
+	size_t n = 0;
+
+	/* The real path, not /proc/self/exe: that would rename the process
+	 * "exe" for ps and pgrep. */
+	ssize_t len = readlink("/proc/self/exe", reexec_path, sizeof(reexec_path) - 1);
+	reexec_path[len > 0 ? len : 0] = '\0';
+	reexec_argv[n++] = "taskhubd";
+	if (foreground)
+		reexec_argv[n++] = "-F";
+	for (int i = 0; i < verbose && i < 2; i++)
+		reexec_argv[n++] = "-v";
+	if (conf_path != NULL) {
+		reexec_argv[n++] = "-c";
+		reexec_argv[n++] = realpath(conf_path, conf_abs) != NULL ? conf_abs : (char *)conf_path;
+	}
+	if (app_dir != NULL) {
+		reexec_argv[n++] = "-a";
+		reexec_argv[n++] = (char *)app_dir; /* already absolute */
+	}
+	if (user != NULL) {
+		reexec_argv[n++] = "-u";
+		reexec_argv[n++] = (char *)user;
+	}
+	reexec_argv[n] = NULL;
 }
 
 static void
@@ -179,6 +236,17 @@ taskhubd_reload(struct daemon *d, const char *dir, unsigned ncpu)
 	log_info("reloaded %s: %zu functions, %u skipped", dir, d->app.n, d->app.skipped);
 }
 
+/* An interval from the environment, in µs, at most a day. */
+static int64_t
+taskhubd_seconds(const char *s)
+{
+	long long v = atoll(s);
+
+	if (v > 86400)
+		v = 86400;
+	return (int64_t)v * 1000000;
+}
+
 static int
 taskhubd_timeout_ms(struct daemon *d, int64_t now)
 {
@@ -192,6 +260,10 @@ taskhubd_timeout_ms(struct daemon *d, int64_t now)
 		until = d->next_timer;
 	if (until <= now)
 		return 0;
+	/* A timer years away still wakes the loop hourly (and never as a
+	 * negative, endless timeout). */
+	if (until - now > 3600LL * 1000000)
+		return 3600 * 1000;
 	/* Round up: waking a little after a timer is due, not just before. */
 	return (int)((until - now + 999) / 1000);
 }
@@ -216,6 +288,11 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 		if (d->ready_head == NULL && d->rescan_more) {
 			d->rescan_more = 0;
 			d->rescan = 1;
+		}
+		/* The workers caught up with a backlog left in the store. */
+		if (d->tasks_deferred && worker_busy(d->pool) < SCHED_REFILL_BELOW) {
+			d->tasks_deferred = 0;
+			d->rescan = 2;
 		}
 		now = time_now_us();
 		if (now >= d->next_maintain) {
@@ -264,12 +341,19 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct store_options o;
 	const char *conf_path = NULL, *app_dir = NULL, *user = NULL, *env;
+	static char app_abs[CONF_PATH_MAX];
 	char err[512];
 	int ch, foreground = 0, verbose = 0, lockfd, wfd;
 	unsigned ncpu, nworkers;
 	enum store_err e;
 
-	saved_argv = argv;
+	/* A successor of a stalled daemon inherits a full signal mask (see
+	 * taskhubd_reexec); start from a clean one. */
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	while ((ch = getopt(argc, argv, "Fvc:a:u:h")) != -1) {
 		switch (ch) {
 		case 'F':
@@ -301,6 +385,11 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (app_dir == NULL)
 		app_dir = d.conf.app[0] != '\0' ? d.conf.app : NULL;
+	/* Absolute, so that SIGHUP reloads and a successor still find it
+	 * after a detached daemon's chdir("/"). */
+	if (app_dir != NULL && realpath(app_dir, app_abs) != NULL)
+		app_dir = app_abs;
+	taskhubd_reexec_argv(conf_path, app_dir, user, foreground, verbose);
 	taskhubd_drop(user);
 	if (!foreground) {
 		taskhubd_daemonize();
@@ -314,6 +403,8 @@ main(int argc, char **argv)
 	o.durability = (enum store_durability)store_durability_parse(d.conf.durability);
 	o.group_shared = d.conf.group[0] != '\0';
 	o.on_stall = taskhubd_reexec;
+	if ((env = getenv("TASKHUB_STALL_MS")) != NULL && atol(env) > 0)
+		o.stall_ms = (unsigned)atol(env); /* tests: a short watch */
 	if ((e = store_open(d.conf.home, &o, &d.st)) != STORE_OK)
 		fatalx("cannot open the environment %s: %s", d.conf.home, store_strerror(e));
 	lockfd = taskhubd_lock(d.conf.home);
@@ -343,10 +434,10 @@ main(int argc, char **argv)
 	sset_init(&d.tasks_inflight);
 	d.rescan_every_us = TASKHUBD_RESCAN_US;
 	if ((env = getenv("TASKHUB_RESCAN_SECONDS")) != NULL && atoll(env) > 0)
-		d.rescan_every_us = atoll(env) * 1000000LL;
+		d.rescan_every_us = taskhubd_seconds(env);
 	d.maintain_every_us = TASKHUBD_MAINTAIN_US;
 	if ((env = getenv("TASKHUB_MAINTAIN_SECONDS")) != NULL && atoll(env) > 0)
-		d.maintain_every_us = atoll(env) * 1000000LL;
+		d.maintain_every_us = taskhubd_seconds(env);
 
 	/* The socket last: its presence says the daemon is ready. */
 	wfd = d.conf.wake_socket[0] != '\0' ? wakesock_open(d.conf.wake_socket, d.conf.group) : -1;
@@ -363,10 +454,16 @@ main(int argc, char **argv)
 	/* In-flight activities finish and are recorded; queued ones stay in
 	 * the store for the next start. */
 	wakesock_close(wfd, d.conf.wake_socket);
-	worker_stop(d.pool);
-	sched_collect(&d);
-	sched_results_commit(&d);
-	worker_free(d.pool);
+	if (worker_stop(d.pool, TASKHUBD_STOP_GRACE_MS) == 0) {
+		sched_collect(&d);
+		sched_results_commit(&d);
+		worker_free(d.pool);
+	} else {
+		/* Record what did finish; a thread is still inside user code,
+		 * so the pool stays allocated until the process ends. */
+		sched_collect(&d);
+		sched_results_commit(&d);
+	}
 	log_info("stopped: %llu episodes, %llu activities, %llu timers", (unsigned long long)d.episodes,
 		 (unsigned long long)d.activities, (unsigned long long)d.timers_fired);
 	while (d.ready_head != NULL) {

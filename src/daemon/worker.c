@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -178,16 +179,31 @@ worker_busy(const struct worker_pool *p)
 	return p->outstanding;
 }
 
-void
-worker_stop(struct worker_pool *p)
+int
+worker_stop(struct worker_pool *p, unsigned grace_ms)
 {
+	struct timespec until;
+
 	pthread_mutex_lock(&p->mu);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += grace_ms / 1000;
+	until.tv_nsec += (long)(grace_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	for (unsigned i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
+		if (pthread_timedjoin_np(p->threads[i], NULL, &until) != 0) {
+			/* An activity that does not return: its task is still in
+			 * the store and runs again after the next start. */
+			log_warnx("an activity is still running after %u ms; stopping without it", grace_ms);
+			return -1;
+		}
 	p->nthreads = 0;
+	return 0;
 }
 
 void

@@ -38,8 +38,10 @@ struct worker_job *worker_take_done(struct worker_pool *p);
 /* Jobs submitted and not yet taken back. */
 size_t worker_busy(const struct worker_pool *p);
 /* Lets running jobs finish, drops queued ones (returned through
- * worker_take_done as not run: res.ok = -1), and joins the threads. */
-void worker_stop(struct worker_pool *p);
+ * worker_take_done as not run: res.ok = -1), and joins the threads; -1
+ * when one is still running after grace_ms (the pool must then be left
+ * alone, not freed). */
+int worker_stop(struct worker_pool *p, unsigned grace_ms);
 void worker_job_free(struct worker_job *j);
 /* After worker_stop(): frees the pool and any job still in it. */
 void worker_free(struct worker_pool *p);

@@ -150,7 +150,7 @@ th_wait_for_event(th_orch *o, const char *name)
 th_task *
 th_wait_for_event_timeout(th_orch *o, const char *name, int64_t timeout_us)
 {
-	struct th_task *timer = core_sched_timer(o, o->now + (timeout_us > 0 ? timeout_us : 0), -1);
+	struct th_task *timer = core_sched_timer(o, core_time_add(o->now, timeout_us), -1);
 	struct th_task *t = core_task_new(o, CORE_TASK_EVENT);
 	const struct core_event *ev;
 

@@ -93,6 +93,12 @@ typedef enum store_err (*store_txn_fn)(struct store_txn *tx, void *arg);
  * configured bound (then STORE_BUSY). Returns fn's result or the commit's. */
 enum store_err store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg);
 
+/* The stall watch (store_options.stall_ms) measures Berkeley DB's time,
+ * not the body's own work: a body that runs user code or a long scan
+ * pauses it (on = 0) and resumes it (on = 1, which also restarts the
+ * clock). */
+void store_txn_watch(struct store_txn *tx, int on);
+
 /* ---- hubs ---------------------------------------------------------------- */
 
 enum store_err store_hub_create(struct store *st, const char *name);
@@ -240,8 +246,12 @@ enum store_err store_inbox_take(struct store_txn *tx, struct store_hub *h, const
 /* The ready queue: instances with inbox events, oldest first. */
 enum store_err store_ready_put(struct store_txn *tx, struct store_hub *h, const char *id, int64_t when);
 enum store_err store_ready_del(struct store_txn *tx, struct store_hub *h, const char *id);
-/* Up to max IDs, oldest first; caller frees with store_strv_free(). */
-enum store_err store_ready_scan(struct store_txn *tx, struct store_hub *h, size_t max, char ***ids, size_t *n);
+/* Up to max IDs of the kinds in which, oldest first; caller frees with
+ * store_strv_free(). */
+#define STORE_READY_ORCHESTRATIONS 0x1
+#define STORE_READY_ENTITIES       0x2
+enum store_err store_ready_scan(struct store_txn *tx, struct store_hub *h, unsigned which, size_t max, char ***ids,
+				size_t *n);
 
 /* ---- activity tasks -------------------------------------------------------- */
 

@@ -223,6 +223,72 @@ store_stall_check(struct store *st)
 	_exit(75); /* EX_TEMPFAIL: the web server or supervisor starts a fresh one */
 }
 
+static void *
+store_stall_main(void *arg)
+{
+	struct store *st = arg;
+	struct timespec ts;
+	long step_ms = st->opt.stall_ms / 4;
+
+	if (step_ms < 50)
+		step_ms = 50;
+	pthread_mutex_lock(&st->stall_mu);
+	while (!st->stall_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (step_ms % 1000) * 1000000L;
+		ts.tv_sec += step_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&st->stall_cv, &st->stall_mu, &ts);
+		if (st->stall_stop)
+			break;
+		pthread_mutex_unlock(&st->stall_mu);
+		store_stall_check(st);
+		pthread_mutex_lock(&st->stall_mu);
+	}
+	pthread_mutex_unlock(&st->stall_mu);
+	return NULL;
+}
+
+static void
+store_stall_start(struct store *st)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+
+	if (st->opt.stall_ms == 0)
+		return;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&st->stall_mu, NULL);
+	pthread_cond_init(&st->stall_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	st->stall_stop = 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	st->stall_running = pthread_create(&st->stall_thread, NULL, store_stall_main, st) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!st->stall_running) {
+		pthread_cond_destroy(&st->stall_cv);
+		pthread_mutex_destroy(&st->stall_mu);
+		log_warnx("no stall watch: cannot start its thread");
+	}
+}
+
+static void
+store_stall_stop(struct store *st)
+{
+	if (!st->stall_running)
+		return;
+	pthread_mutex_lock(&st->stall_mu);
+	st->stall_stop = 1;
+	pthread_cond_signal(&st->stall_cv);
+	pthread_mutex_unlock(&st->stall_mu);
+	pthread_join(st->stall_thread, NULL);
+	pthread_cond_destroy(&st->stall_cv);
+	pthread_mutex_destroy(&st->stall_mu);
+	st->stall_running = 0;
+}
+
 /*
  * The watchdog thread: expire lock waits that passed the lock timeout.
  * Any live process's watchdog wakes every waiter of the environment, and
@@ -248,7 +314,6 @@ store_detector_main(void *arg)
 			break;
 		pthread_mutex_unlock(&st->detector_mu);
 		(void)st->detector_env->lock_detect(st->detector_env, 0, DB_LOCK_EXPIRE, NULL);
-		store_stall_check(st);
 		pthread_mutex_lock(&st->detector_mu);
 	}
 	pthread_mutex_unlock(&st->detector_mu);
@@ -430,6 +495,7 @@ store_open(const char *home, const struct store_options *o, struct store **out)
 	}
 	if ((e = store_env_open(st)) != STORE_OK)
 		goto fail;
+	store_stall_start(st);
 	*out = st;
 	return STORE_OK;
 fail:
@@ -445,6 +511,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	store_stall_stop(st);
 	store_env_close(st, 0);
 	for (h = st->hubs; h != NULL; h = next) {
 		next = h->next;

@@ -52,8 +52,15 @@ struct store {
 	pthread_cond_t detector_cv;
 	int detector_running, detector_stop;
 	/* Stall watch (store_env.c): when the current transaction attempt
-	 * began (monotonic µs, 0 = none), read by the watchdog thread. */
+	 * began (monotonic µs, 0 = none), read by a thread of its own that
+	 * lives from store_open() to store_close() — unlike the lock watchdog
+	 * it is not stopped while a reopen closes handles, which is one of the
+	 * places a dead process's mutex can block. */
 	int64_t attempt_since;
+	pthread_t stall_thread;
+	pthread_mutex_t stall_mu;
+	pthread_cond_t stall_cv;
+	int stall_running, stall_stop;
 };
 
 struct store_txn {

@@ -53,7 +53,7 @@ store_ready_del(struct store_txn *tx, struct store_hub *h, const char *id)
 }
 
 enum store_err
-store_ready_scan(struct store_txn *tx, struct store_hub *h, size_t max, char ***ids, size_t *n)
+store_ready_scan(struct store_txn *tx, struct store_hub *h, unsigned which, size_t max, char ***ids, size_t *n)
 {
 	char **v;
 	size_t cnt = 0;
@@ -77,7 +77,14 @@ store_ready_scan(struct store_txn *tx, struct store_hub *h, size_t max, char ***
 	/* Secondary keys are be64(time) ‖ id: the ID is the key's tail. */
 	d.flags = DB_DBT_PARTIAL;
 	while (cnt < max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		int entity;
 		if (k.size <= 8)
+			continue;
+		/* Entities ("@name@key") and orchestrations share the queue;
+		 * a caller that serves one kind must not see a page full of
+		 * the other. */
+		entity = ((char *)k.data)[8] == '@';
+		if (!(which & (entity ? STORE_READY_ENTITIES : STORE_READY_ORCHESTRATIONS)))
 			continue;
 		if ((v[cnt] = strndup((char *)k.data + 8, k.size - 8)) == NULL) {
 			e = STORE_NOMEM;

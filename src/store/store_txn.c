@@ -60,6 +60,12 @@ store_txn_commit(struct store *st, DB_TXN *txn, unsigned flags)
 	return st->env->log_flush(st->env, NULL);
 }
 
+void
+store_txn_watch(struct store_txn *tx, int on)
+{
+	__atomic_store_n(&tx->st->attempt_since, on ? store_mono_us() : 0, __ATOMIC_RELAXED);
+}
+
 enum store_err
 store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 {
@@ -72,6 +78,9 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 	tx.flags = flags;
 	codec_buf_init(&tx.buf, STORE_MAX_RECORD);
 	for (attempt = 0; attempt < st->opt.max_retries; attempt++) {
+		/* The watch covers the reopen too: closing handles on a
+		 * recovered environment can block on the old region's mutexes. */
+		__atomic_store_n(&st->attempt_since, store_mono_us(), __ATOMIC_RELAXED);
 		if (st->panic && (e = store_reopen(st)) != STORE_OK) {
 			/* A reopen that timed out behind a live lock holder is one
 			 * more attempt, not the end. */

@@ -341,12 +341,37 @@ def non_determinism(s):
     completed(api.wait(fresh), "v2", "non-determinism: a new instance runs v2")
 
 
+def huge_activity_output(s):
+    """An activity result over the store's 4 MiB cap fails that task with
+    a clear reason (it used to abort every result recorded with it and
+    run the activity again and again)."""
+    s.api.start("HugeResult", None, "huge-result")
+    st = s.api.wait("huge-result")
+    tap.eq(st.get("runtimeStatus"), "Completed", "huge activity output: the orchestration goes on")
+    tap.eq(st.get("output"), "Activity function 'HugeOutput' returned an output of more than the 4194304-byte limit.",
+           "huge activity output: the task failed with the reason")
+
+
+def send_then_continue(s):
+    """Events sent in the last episode of an execution that continues as
+    new reach their target (they used to be dropped)."""
+    s.api.start("LongWait", None, "stc-target")
+    s.api.wait_custom("stc-target", "waiting")
+    s.api.start("SendThenContinue", {"target": "stc-target", "round": 0}, "stc-sender")
+    st = s.api.wait("stc-sender")
+    tap.eq((st.get("runtimeStatus"), st.get("output")), ("Completed", "done"),
+           "send then continue-as-new: the sender completes its second execution")
+    st = s.api.wait("stc-target")
+    tap.eq((st.get("runtimeStatus"), st.get("output")), ("Completed", "from the first execution"),
+           "send then continue-as-new: the event reached its target")
+
+
 def main():
     e2e.require(e2e.test_app(1), e2e.test_app(2))
     with e2e.stack(e2e.test_app(1)) as s:
         e2e.run_parts(tap, [timer, events_after, events_before, wait_timeout, send_event, terminate,
                             suspend_resume, rewind, restart, sub_orchestrations, continue_as_new, retries,
-                            fan_out, big_status, non_determinism], s)
+                            fan_out, big_status, huge_activity_output, send_then_continue, non_determinism], s)
     return tap.done()
 
 

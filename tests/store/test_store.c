@@ -429,14 +429,15 @@ do_inbox_append(struct store_txn *tx, struct call *c)
 static enum store_err
 do_ready_scan(struct store_txn *tx, struct call *c)
 {
-	return store_ready_scan(tx, hub, 100, c->out, &c->n);
+	return store_ready_scan(tx, hub, c->flag ? (unsigned)c->flag : STORE_READY_ORCHESTRATIONS | STORE_READY_ENTITIES,
+				100, c->out, &c->n);
 }
 
 static int
-ready_has(const char *id, size_t *pos)
+ready_has_kind(const char *id, size_t *pos, int which)
 {
 	char **ids = NULL;
-	struct call c = {do_ready_scan, NULL, NULL, &ids, 0, 0};
+	struct call c = {do_ready_scan, NULL, NULL, &ids, 0, which};
 	size_t i;
 	int found = 0;
 
@@ -449,6 +450,12 @@ ready_has(const char *id, size_t *pos)
 		}
 	store_strv_free(ids, c.n);
 	return found;
+}
+
+static int
+ready_has(const char *id, size_t *pos)
+{
+	return ready_has_kind(id, pos, 0);
 }
 
 static void
@@ -480,6 +487,11 @@ test_inbox(void)
 	ap.flag = 10;
 	is_int(run(&ap), STORE_OK, "entity IDs have inboxes too");
 	ok(ready_has("@counter@k1", &p2) && p2 < p1, "ready queue is ordered by ready time");
+	ok(ready_has_kind("ibx", NULL, STORE_READY_ORCHESTRATIONS) &&
+	       !ready_has_kind("@counter@k1", NULL, STORE_READY_ORCHESTRATIONS),
+	   "a scan for orchestrations skips entities");
+	ok(ready_has_kind("@counter@k1", NULL, STORE_READY_ENTITIES) && !ready_has_kind("ibx", NULL, STORE_READY_ENTITIES),
+	   "a scan for entities skips orchestrations");
 
 	tk.flag = 0;
 	is_int(run(&tk), STORE_OK, "peek inbox");

@@ -45,4 +45,9 @@ const char *changing_v2(th_orch *o);
 int step_a(th_activity *a);
 int step_b(th_activity *a);
 
+/* regress.c: regressions of defects found in review. */
+const char *huge_result(th_orch *o);
+int huge_output(th_activity *a);
+const char *send_then_continue(th_orch *o);
+
 #endif
