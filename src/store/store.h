@@ -243,6 +243,12 @@ enum store_err store_inbox_append(struct store_txn *tx, struct store_hub *h, con
 enum store_err store_inbox_take(struct store_txn *tx, struct store_hub *h, const char *id, int consume,
 				struct store_event **out, size_t *n);
 
+/* The same for the first max events only (an episode that was prepared
+ * from them while more arrived); the instance stays ready while events
+ * remain. */
+enum store_err store_inbox_take_n(struct store_txn *tx, struct store_hub *h, const char *id, size_t max, int consume,
+				  struct store_event **out, size_t *n);
+
 /* The ready queue: instances with inbox events, oldest first. */
 enum store_err store_ready_put(struct store_txn *tx, struct store_hub *h, const char *id, int64_t when);
 enum store_err store_ready_del(struct store_txn *tx, struct store_hub *h, const char *id);

@@ -302,3 +302,30 @@ store_inbox_take(struct store_txn *tx, struct store_hub *h, const char *id, int 
 	}
 	return e;
 }
+
+enum store_err
+store_inbox_take_n(struct store_txn *tx, struct store_hub *h, const char *id, size_t max, int consume,
+		   struct store_event **out, size_t *n)
+{
+	size_t rest = 0;
+	enum store_err e;
+
+	*out = NULL;
+	*n = 0;
+	if (!ids_instance_valid(id, 1))
+		return STORE_INVALID;
+	if ((e = range_walk(tx, h->inbox, id, 8, 0, max, out, n, consume, NULL)) != STORE_OK)
+		return e;
+	/* Events that arrived after the first max keep the instance ready. */
+	if (consume && (e = range_walk(tx, h->inbox, id, 8, 0, 1, NULL, &rest, 0, NULL)) == STORE_OK && rest == 0) {
+		e = store_ready_del(tx, h, id);
+		if (e == STORE_NOTFOUND)
+			e = STORE_OK;
+	}
+	if (e != STORE_OK) {
+		store_event_free_array(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return e;
+}

@@ -113,6 +113,13 @@ do_inbox(struct store_txn *tx, struct call *c)
 	return store_inbox_take(tx, hub, c->id, c->flag, (struct store_event **)c->out, &c->n);
 }
 
+static enum store_err
+do_inbox_n(struct store_txn *tx, struct call *c)
+{
+	/* flag: the maximum; consumes */
+	return store_inbox_take_n(tx, hub, c->id, (size_t)c->flag, 1, (struct store_event **)c->out, &c->n);
+}
+
 static size_t
 inbox_count(const char *id)
 {
@@ -512,6 +519,20 @@ test_inbox(void)
 	ap.id = "ibx";
 	run(&ap);
 	ok(ready_has("ibx", NULL), "a new event makes it ready again");
+	run(&ap);
+	run(&ap);
+	{
+		struct call tn = {do_inbox_n, "ibx", NULL, &got, 0, 2};
+		is_int(run(&tn), STORE_OK, "take the first 2 of 3");
+		is_int(tn.n, 2, "two taken");
+		store_event_free_array(got, tn.n);
+		is_int(inbox_count("ibx"), 1, "one left");
+		ok(ready_has("ibx", NULL), "still ready while one is left");
+		is_int(run(&tn), STORE_OK, "take the rest");
+		is_int(tn.n, 1, "the last one");
+		store_event_free_array(got, tn.n);
+		ok(!ready_has("ibx", NULL), "and then it leaves the ready queue");
+	}
 	ap.id = "bad/id";
 	is_int(run(&ap), STORE_INVALID, "inbox of an invalid ID refused");
 }
