@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/jsonw.h"
+#include "common/mgmt.h"
 #include "common/status.h"
 #include "common/timeutil.h"
 
@@ -99,17 +100,18 @@ api_unknown_function(struct api_ctx *c, const char *name, const char *kind)
 {
 	struct fnlist_arg a = {c->hub, NULL, 0};
 	struct buf m;
+	char **names = NULL;
 	size_t i;
 
 	buf_init(&m, 16384);
-	buf_printf(&m, "The function '%.256s' doesn't exist, is disabled, or is not an %s function.", name, kind);
+	/* The known orchestrators are listed only for an orchestrator. */
 	if (strcmp(kind, "orchestrator") == 0 &&
-	    store_txn_run(c->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK) {
-		buf_adds(&m, " Additional info: The following are the known orchestrator functions: ");
+	    store_txn_run(c->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK &&
+	    (names = calloc(a.n + 1, sizeof(*names))) != NULL)
 		for (i = 0; i < a.n; i++)
-			buf_printf(&m, "%s'%s'", i ? ", " : "", a.v[i].name);
-		buf_addc(&m, '.');
-	}
+			names[i] = a.v[i].name;
+	mgmt_msg_unknown_function(&m, name, kind, names, a.n);
+	free(names);
 	store_function_free_array(a.v, a.n);
 	api_error(c, 400, m.p ? m.p : "Unknown function.", NULL);
 	buf_free(&m);
@@ -148,7 +150,7 @@ api_start_instance(struct api_ctx *c, const char *fn, const char *id, const char
 	if (e == STORE_EXISTS) {
 		char msg[400];
 
-		snprintf(msg, sizeof(msg), "An instance with ID '%s' already exists.", id);
+		mgmt_msg_exists(msg, sizeof(msg), id);
 		api_error(c, 409, msg, NULL);
 		return;
 	}

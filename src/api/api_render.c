@@ -10,104 +10,43 @@
 #include "api/api.h"
 #include "common/event.h"
 #include "common/jsonw.h"
+#include "common/mgmt.h"
 #include "common/status.h"
 #include "common/timefmt.h"
 
 void
 api_render_status(struct buf *b, const struct store_instance *r, int show_input)
 {
-	char t[TIMEFMT_MAX];
-
-	buf_adds(b, "{\"name\":");
-	jsonw_str(b, r->name);
-	buf_adds(b, ",\"instanceId\":");
-	jsonw_str(b, r->id);
-	buf_adds(b, ",\"runtimeStatus\":");
-	jsonw_str(b, status_name(r->status));
-	buf_adds(b, ",\"input\":");
-	jsonw_payload(b, show_input ? r->input : NULL);
-	buf_adds(b, ",\"customStatus\":");
-	jsonw_payload(b, r->custom_status);
-	buf_adds(b, ",\"output\":");
-	jsonw_payload(b, r->output);
-	timefmt_seconds(r->created, t);
-	buf_adds(b, ",\"createdTime\":");
-	jsonw_str(b, t);
-	timefmt_seconds(r->updated, t);
-	buf_adds(b, ",\"lastUpdatedTime\":");
-	jsonw_str(b, t);
-	buf_addc(b, '}');
+	mgmt_status_json(b, r->name, r->id, r->status, show_input ? r->input : NULL, r->custom_status, r->output,
+			 r->created, r->updated);
 }
 
-/* Percent-encodes everything but RFC 3986 unreserved characters. */
+/* The parts of every management URL of this request. */
 static void
-api_url_encode(struct buf *b, const char *s)
+api_render_links(struct api_ctx *c, struct mgmt_links *l)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		    *p == '.' || *p == '_' || *p == '~')
-			buf_addc(b, (char)*p);
-		else {
-			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-			buf_add(b, e, 3);
-		}
-	}
+	l->base = c->base;
+	l->hub = store_hub_name(c->hub);
+	l->connection = c->connection;
+	l->code = c->key;
 }
 
 void
 api_render_instance_url(struct api_ctx *c, struct buf *b, const char *id, const char *op, const char *pre)
 {
-	buf_adds(b, c->base);
-	buf_adds(b, "/instances/");
-	api_url_encode(b, id);
-	if (op != NULL) {
-		buf_addc(b, '/');
-		buf_adds(b, op);
-	}
-	buf_addc(b, '?');
-	if (pre != NULL)
-		buf_adds(b, pre);
-	buf_adds(b, "taskHub=");
-	api_url_encode(b, store_hub_name(c->hub));
-	buf_adds(b, "&connection=");
-	api_url_encode(b, c->connection);
-	if (c->key != NULL && *c->key != '\0') {
-		buf_adds(b, "&code=");
-		api_url_encode(b, c->key);
-	}
-}
+	struct mgmt_links l;
 
-static void
-api_render_url_field(struct api_ctx *c, struct buf *b, const char *field, const char *id, const char *op,
-		     const char *pre)
-{
-	struct buf u;
-
-	buf_init(&u, 8192);
-	api_render_instance_url(c, &u, id, op, pre);
-	buf_addc(b, ',');
-	jsonw_key(b, field);
-	jsonw_str(b, u.p ? u.p : "");
-	buf_free(&u);
+	api_render_links(c, &l);
+	mgmt_instance_url(b, &l, id, op, pre);
 }
 
 void
 api_render_check_status(struct api_ctx *c, struct buf *b, const char *id)
 {
-	buf_adds(b, "{\"id\":");
-	jsonw_str(b, id);
-	api_render_url_field(c, b, "statusQueryGetUri", id, NULL, NULL);
-	api_render_url_field(c, b, "sendEventPostUri", id, "raiseEvent/{eventName}", NULL);
-	api_render_url_field(c, b, "terminatePostUri", id, "terminate", "reason={text}&");
-	api_render_url_field(c, b, "purgeHistoryDeleteUri", id, NULL, NULL);
-	api_render_url_field(c, b, "restartPostUri", id, "restart", NULL);
-	api_render_url_field(c, b, "suspendPostUri", id, "suspend", "reason={text}&");
-	api_render_url_field(c, b, "resumePostUri", id, "resume", "reason={text}&");
-	buf_addc(b, '}');
+	struct mgmt_links l;
+
+	api_render_links(c, &l);
+	mgmt_check_status(b, &l, id, 0);
 }
 
 /* ---- history ---------------------------------------------------------- */

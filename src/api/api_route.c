@@ -14,6 +14,7 @@
 #include "api/api_int.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/mgmt.h"
 
 #define V1_BASE "/admin/extensions/DurableTaskExtension"
 
@@ -138,23 +139,8 @@ static void
 api_route_base_url(struct api_ctx *c)
 {
 	const struct api_req *r = c->req;
-	const char *scheme = "http", *host = r->host ? r->host : "localhost";
-	char h[256];
-	size_t n;
 
-	if (r->fwd_proto != NULL && *r->fwd_proto != '\0')
-		scheme = strncasecmp(r->fwd_proto, "https", 5) == 0 ? "https" : "http";
-	else if (r->https != NULL && strcasecmp(r->https, "on") == 0)
-		scheme = "https";
-	if (r->fwd_host != NULL && *r->fwd_host != '\0')
-		host = r->fwd_host;
-	/* The first of a comma list; nothing that could break the URL. */
-	n = strcspn(host, ", \t/\\?#@\"<>");
-	if (n >= sizeof(h))
-		n = sizeof(h) - 1;
-	memcpy(h, host, n);
-	h[n] = '\0';
-	snprintf(c->origin, sizeof(c->origin), "%s://%s", scheme, h);
+	mgmt_origin(c->origin, r->host, r->https, r->fwd_host, r->fwd_proto);
 	snprintf(c->base, sizeof(c->base), "%s%s", c->origin, c->srv->conf.base_path);
 }
 

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "common/ids.h"
 #include "common/jsonw.h"
+#include "common/mgmt.h"
 #include "common/status.h"
 #include "common/timefmt.h"
 #include "common/timeutil.h"
@@ -169,7 +170,7 @@ api_answer_started(struct api_ctx *c, const char *id, double timeout, double pol
 			api_header(c->resp, "Location", loc.p);
 		buf_free(&loc);
 	}
-	api_header(c->resp, "Retry-After", "10");
+	api_header(c->resp, "Retry-After", MGMT_RETRY_AFTER);
 }
 
 /* 400 for an instance ID Durable Functions would refuse, with its wording. */

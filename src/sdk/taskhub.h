@@ -170,6 +170,159 @@ void th_activity_set_output(th_activity *a, const char *json);
  * `return th_activity_fail(a, "...", NULL);`. */
 int th_activity_fail(th_activity *a, const char *reason, const char *details);
 
+/* ---- client ------------------------------------------------------------------
+ *
+ * The client API: for user programs (CGI programs such as the sample
+ * cgi-bin/HttpStartSingle, scripts' helpers, services) that start and
+ * manage orchestrations in a taskhub store, as IDurableOrchestrationClient
+ * does in Durable Functions. It is not for use inside orchestrator or
+ * activity functions. Link with -ltaskhub (pkg-config taskhub).
+ *
+ * A th_client is one open task hub: it reads taskhub.conf, opens the
+ * connection's Berkeley DB environment and the hub, and keeps them until
+ * th_client_close(). Every operation is one store transaction (the same
+ * rules as the management API: the singleton start is atomic), followed,
+ * after the commit, by the wake datagram to taskhubd. A th_client is used
+ * by one thread at a time. A process opens at most one th_client per
+ * environment at a time (Berkeley DB's DB_REGISTER allows one handle per
+ * process); clients of different connections may be open together. Do not
+ * fork() with a client open and use it in both processes.
+ *
+ * Ownership. String arguments are borrowed for the duration of the call.
+ * Everything returned through an out-parameter is owned by the caller and
+ * released as each function says (free() or a *_clear()). Strings that
+ * return const char * are owned by the client and stay valid until the
+ * next call on it (th_client_errmsg) or until th_client_close (names).
+ * Every JSON argument must be one complete JSON text, or NULL for none.
+ */
+
+typedef struct th_client th_client;
+
+typedef enum th_client_err {
+	TH_OK = 0,
+	TH_ENOTFOUND,  /* no such instance */
+	TH_EEXISTS,    /* start: the ID is held by a Pending, Running, ContinuedAsNew or Suspended
+			* instance (the API's 409 "An instance with ID '<id>' already exists.") */
+	TH_EINVALID,   /* a malformed argument: instance ID, name, JSON text, reason */
+	TH_ENOFUNCTION, /* start: no orchestrator of that name is published by taskhubd */
+	TH_ESTATE,     /* not allowed in the instance's state (an event or a terminate for a
+			* finished instance; purge of one that is not finished) */
+	TH_ETOOBIG,    /* a value over the store's cap (4 MiB) */
+	TH_EBUSY,      /* the store stayed busy (deadlock retries exhausted): try again */
+	TH_ENOHUB,     /* open: the task hub does not exist */
+	TH_ECONFIG,    /* open: taskhub.conf unreadable or bad, or the connection not configured */
+	TH_ENOMEM,
+	TH_EIO,        /* any other store or system failure */
+} th_client_err;
+
+/* A short static English description of e. */
+const char *th_client_strerror(th_client_err e);
+
+/* Opens a task hub. conf_path: a taskhub.conf, or NULL for the default
+ * lookup ($TASKHUB_CONF, else the sysconfdir file; TASKHUB_* variables
+ * override its settings). connection: as the API's `connection`
+ * parameter, the conf's connection-name (its home) or a name of its
+ * `connections` list (case-insensitive); NULL for connection-name. hub:
+ * NULL for the conf's default hub. On TH_OK *out is the caller's, closed
+ * with th_client_close(); on failure *out is NULL and, if errmsg is not
+ * NULL, a message (errcap bytes) says why. */
+th_client_err th_client_open(const char *conf_path, const char *connection, const char *hub, th_client **out,
+			     char *errmsg, size_t errcap);
+/* Closes the store handles and frees c. NULL is a no-op. */
+void th_client_close(th_client *c);
+
+/* The hub's name as stored, and the connection's name as the management
+ * URLs carry it (the given one, else connection-name). Owned by c. */
+const char *th_client_hub(const th_client *c);
+const char *th_client_connection(const th_client *c);
+/* The conf's body-max (the request body cap a web program should apply). */
+size_t th_client_body_max(const th_client *c);
+
+/* The message of the last failed call on c, in the management API's words
+ * (what its JSON error's "Message" would say), and the detail it puts in
+ * "ExceptionMessage", or NULL. Owned by c until its next call. */
+const char *th_client_errmsg(const th_client *c);
+const char *th_client_errdetail(const th_client *c);
+
+/* The management API's JSON error body for message and detail (NULL for
+ * none): {"Message":message[,"ExceptionMessage":detail]}, malloc'd (caller
+ * frees), NULL when memory runs out. Needs no client. */
+char *th_client_error_json(const char *message, const char *detail);
+
+/* 1 when a request presenting key (the `code` parameter or the
+ * x-functions-key header; NULL when none) may pass, as the API decides:
+ * any key when the conf says anonymous = yes, else one of keys-file,
+ * compared in constant time. */
+int th_client_authorize(const th_client *c, const char *key);
+
+/* An instance's status record (spec §2.1). Strings are malloc'd and owned
+ * by the struct; release with th_status_clear(). JSON members are JSON
+ * text or NULL (JSON null); output of a Failed or Terminated instance may
+ * be plain text (the reason), as the API renders it as a string. */
+typedef struct th_status {
+	char *name;
+	char *instance_id;
+	const char *runtime_status; /* static: "Pending", "Running", "Completed", ... */
+	char *input;                /* NULL unless asked for (with_input) */
+	char *output;
+	char *custom_status;
+	int64_t created_us, last_updated_us; /* µs since the epoch */
+} th_status;
+void th_status_clear(th_status *s);
+
+/* Reads instance id: TH_OK with *out filled, TH_ENOTFOUND. */
+th_client_err th_client_get_status(th_client *c, const char *id, int with_input, th_status *out);
+/* The same record as the JSON object GET .../instances/{id} answers
+ * (showInput as with_input, no history): *json malloc'd, caller frees. */
+th_client_err th_client_get_status_json(th_client *c, const char *id, int with_input, char **json);
+
+/* Starts orchestrator name with input (JSON text, or NULL for none). id:
+ * the instance ID, or NULL to generate one (32 hex digits). With an ID,
+ * the singleton rule holds atomically: TH_EEXISTS when an instance with
+ * that ID is Pending, Running, ContinuedAsNew or Suspended (host.json
+ * overridableExistingInstanceStates = AnyState lifts that), otherwise a
+ * finished one is replaced. TH_ENOFUNCTION when no such orchestrator is
+ * published. On TH_OK, if id_out is not NULL, *id_out is the instance ID
+ * (malloc'd, caller frees). Wakes taskhubd after the commit. */
+th_client_err th_client_start(th_client *c, const char *name, const char *id, const char *input, char **id_out);
+/* Raises event name with data (JSON or NULL) to instance id: TH_OK,
+ * TH_ENOTFOUND, TH_ESTATE when the instance has finished. */
+th_client_err th_client_raise_event(th_client *c, const char *id, const char *name, const char *data);
+/* Terminates instance id with reason (text or NULL): TH_OK, TH_ENOTFOUND,
+ * TH_ESTATE when the instance has finished. */
+th_client_err th_client_terminate(th_client *c, const char *id, const char *reason);
+/* Deletes a finished instance and its history: TH_OK, TH_ENOTFOUND,
+ * TH_ESTATE when it is not Completed, Failed, Canceled or Terminated. */
+th_client_err th_client_purge(th_client *c, const char *id);
+
+/* The check-status response of a start, byte for byte as the management
+ * API answers one (spec §1.4): status 202, body, Location and Retry-After.
+ * Members are owned by the struct; release with th_check_status_clear(). */
+typedef struct th_check_status {
+	int status;               /* 202 */
+	char *body;               /* the JSON payload */
+	char *location;           /* Location: statusQueryGetUri */
+	const char *retry_after;  /* Retry-After: "10" (static) */
+	const char *content_type; /* "application/json; charset=utf-8" (static) */
+} th_check_status;
+void th_check_status_clear(th_check_status *cs);
+
+/* Flags of th_client_check_status. */
+#define TH_CHECK_WITH_REWIND 0x1 /* the management payload (CreateHttpManagementPayload): adds rewindPostUri */
+
+/* Builds the check-status response for instance id. origin: scheme://host
+ * of the incoming request (th_client_origin); the URLs are origin + the
+ * conf's base-path + /instances/..., with taskHub, connection and, when
+ * code is neither NULL nor "", code=<code>. flags 0 gives the start's 202
+ * body exactly; TH_CHECK_WITH_REWIND the payload with rewindPostUri. */
+th_client_err th_client_check_status(th_client *c, const char *origin, const char *id, const char *code,
+				     unsigned flags, th_check_status *out);
+/* scheme://host as the management API derives it from a request: pass
+ * the CGI variables HTTP_HOST, HTTPS, HTTP_X_FORWARDED_HOST and
+ * HTTP_X_FORWARDED_PROTO (each may be NULL). Writes at most cap bytes. */
+void th_client_origin(char *out, size_t cap, const char *host, const char *https, const char *fwd_host,
+		      const char *fwd_proto);
+
 #ifdef __cplusplus
 }
 #endif

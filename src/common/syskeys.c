@@ -1,0 +1,75 @@
+/*
+ * syskeys.c — reading the system keys file and checking a presented key.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/syskeys.h"
+
+int
+syskeys_load(const char *path, char ***keys, size_t *n)
+{
+	char line[SYSKEYS_KEY_MAX + 4];
+	FILE *f;
+	int saved;
+
+	*n = 0;
+	if ((*keys = calloc(SYSKEYS_MAX + 1, sizeof(**keys))) == NULL)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL && *n < SYSKEYS_MAX) {
+		size_t len = strcspn(line, "\r\n");
+
+		line[len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (((*keys)[*n] = strdup(line)) == NULL)
+			break;
+		(*n)++;
+	}
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	return 0;
+}
+
+void
+syskeys_free(char **keys, size_t n)
+{
+	size_t i;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+static int
+syskeys_equal(const char *stored, const char *given)
+{
+	size_t sl = strlen(stored), gl = strlen(given), i;
+	unsigned char diff = (unsigned char)(sl != gl);
+
+	for (i = 0; i < sl; i++)
+		diff |= (unsigned char)(stored[i] ^ (i < gl ? given[i] : 0));
+	return diff == 0;
+}
+
+int
+syskeys_match(char *const *keys, size_t n, const char *given)
+{
+	size_t i;
+	int match = 0;
+
+	if (given == NULL || strlen(given) > SYSKEYS_KEY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		match |= syskeys_equal(keys[i], given);
+	return match;
+}

@@ -1,0 +1,388 @@
+/*
+ * client_ops.c — the client API's instance operations, each one store
+ * transaction with the same checks and answers as the management API's
+ * handlers (src/api/api_h_instance.c, api_h_control.c), and the wake after
+ * each commit.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/event.h"
+#include "common/ids.h"
+#include "common/jsonutil.h"
+#include "common/mgmt.h"
+#include "common/status.h"
+#include "common/timeutil.h"
+#include "common/wake.h"
+#include "sdk/client_int.h"
+
+#define CLIENT_REASON_MAX 4096 /* as the API's terminate reason */
+
+static char *
+client_dup(const char *s, int *nomem)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*nomem = 1;
+	return d;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+struct get_arg {
+	struct store_hub *h;
+	const char *id;
+	int with_input;
+	struct store_instance r;
+};
+
+static enum store_err
+get_txn(struct store_txn *tx, void *arg)
+{
+	struct get_arg *a = arg;
+
+	store_instance_clear(&a->r);
+	return store_instance_get(tx, a->h, a->id, a->with_input, &a->r);
+}
+
+static th_client_err
+client_get(struct th_client *c, const char *id, int with_input, struct get_arg *a)
+{
+	enum store_err e;
+
+	memset(a, 0, sizeof(*a));
+	if (!client_id_ok(c, id))
+		return TH_EINVALID;
+	a->h = c->hub;
+	a->id = id;
+	a->with_input = with_input;
+	e = store_txn_run(c->store, STORE_TXN_READONLY, get_txn, a);
+	if (e != STORE_OK) {
+		store_instance_clear(&a->r);
+		return client_store_fail(c, e, "status");
+	}
+	return TH_OK;
+}
+
+void
+th_status_clear(th_status *s)
+{
+	free(s->name);
+	free(s->instance_id);
+	free(s->input);
+	free(s->output);
+	free(s->custom_status);
+	memset(s, 0, sizeof(*s));
+}
+
+th_client_err
+th_client_get_status(th_client *c, const char *id, int with_input, th_status *out)
+{
+	struct get_arg a;
+	th_client_err rc;
+	int nomem = 0;
+
+	client_reset(c);
+	memset(out, 0, sizeof(*out));
+	if ((rc = client_get(c, id, with_input, &a)) != TH_OK)
+		return rc;
+	out->name = client_dup(a.r.name, &nomem);
+	out->instance_id = client_dup(a.r.id, &nomem);
+	out->runtime_status = status_name(a.r.status);
+	out->input = client_dup(with_input ? a.r.input : NULL, &nomem);
+	out->output = client_dup(a.r.output, &nomem);
+	out->custom_status = client_dup(a.r.custom_status, &nomem);
+	out->created_us = a.r.created;
+	out->last_updated_us = a.r.updated;
+	store_instance_clear(&a.r);
+	if (nomem) {
+		th_status_clear(out);
+		return client_fail(c, TH_ENOMEM, NULL, "out of memory");
+	}
+	return TH_OK;
+}
+
+th_client_err
+th_client_get_status_json(th_client *c, const char *id, int with_input, char **json)
+{
+	struct get_arg a;
+	struct buf b;
+	th_client_err rc;
+
+	client_reset(c);
+	*json = NULL;
+	if ((rc = client_get(c, id, with_input, &a)) != TH_OK)
+		return rc;
+	/* Payloads are capped at 4 MiB each: three of them and the frame. */
+	buf_init(&b, 4 * STORE_MAX_PAYLOAD);
+	mgmt_status_json(&b, a.r.name, a.r.id, a.r.status, with_input ? a.r.input : NULL, a.r.custom_status,
+			 a.r.output, a.r.created, a.r.updated);
+	store_instance_clear(&a.r);
+	if (b.overflow || b.p == NULL) {
+		buf_free(&b);
+		return client_fail(c, TH_ENOMEM, NULL, "out of memory");
+	}
+	*json = b.p;
+	return TH_OK;
+}
+
+/* ---- start -------------------------------------------------------------- */
+
+struct start_arg {
+	struct store_hub *h;
+	struct store_create cr;
+	char name[IDS_NAME_MAX + 1];
+	int no_function;
+};
+
+/* The registry lookup and the singleton create in one transaction, as the
+ * API's start: of N concurrent starts with one ID exactly one commits. */
+static enum store_err
+start_txn(struct store_txn *tx, void *arg)
+{
+	struct start_arg *a = arg;
+	struct store_function f;
+	enum store_err e;
+
+	a->no_function = 0;
+	e = store_function_get(tx, a->h, STORE_FN_ORCHESTRATOR, a->cr.name, &f);
+	if (e == STORE_NOTFOUND) {
+		a->no_function = 1;
+		return STORE_NOTFOUND;
+	}
+	if (e != STORE_OK)
+		return e;
+	/* The instance carries the name as the function registered it. */
+	snprintf(a->name, sizeof(a->name), "%s", f.name);
+	store_function_clear(&f);
+	a->cr.name = a->name;
+	return store_instance_create(tx, a->h, &a->cr, NULL);
+}
+
+struct fnlist_arg {
+	struct store_hub *h;
+	struct store_function *v;
+	size_t n;
+};
+
+static enum store_err
+fnlist_txn(struct store_txn *tx, void *arg)
+{
+	struct fnlist_arg *a = arg;
+
+	store_function_free_array(a->v, a->n);
+	a->v = NULL;
+	a->n = 0;
+	return store_function_list(tx, a->h, STORE_FN_ORCHESTRATOR, &a->v, &a->n);
+}
+
+/* TH_ENOFUNCTION with the API's message, known orchestrators listed. */
+static th_client_err
+client_unknown_function(struct th_client *c, const char *name)
+{
+	struct fnlist_arg a = {c->hub, NULL, 0};
+	char **names = NULL;
+	struct buf m;
+	size_t i;
+
+	buf_init(&m, sizeof(c->msg));
+	if (store_txn_run(c->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK &&
+	    (names = calloc(a.n + 1, sizeof(*names))) != NULL)
+		for (i = 0; i < a.n; i++)
+			names[i] = a.v[i].name;
+	mgmt_msg_unknown_function(&m, name, "orchestrator", names, a.n);
+	free(names);
+	store_function_free_array(a.v, a.n);
+	client_fail(c, TH_ENOFUNCTION, NULL, "%s", m.p ? m.p : "Unknown function.");
+	buf_free(&m);
+	return TH_ENOFUNCTION;
+}
+
+th_client_err
+th_client_start(th_client *c, const char *name, const char *id, const char *input, char **id_out)
+{
+	struct start_arg a;
+	char idbuf[33], exec[33];
+	enum store_err e;
+
+	client_reset(c);
+	if (id_out != NULL)
+		*id_out = NULL;
+	if (name == NULL || !ids_name_valid(name))
+		return client_unknown_function(c, name != NULL ? name : "");
+	if (id != NULL && !client_id_ok(c, id))
+		return TH_EINVALID;
+	if (input != NULL && !jsonutil_valid(input, strlen(input), JSONUTIL_MAX_DEPTH))
+		return client_fail(c, TH_EINVALID, NULL, "Invalid JSON content");
+	if ((id == NULL && ids_new_guid(idbuf) == -1) || ids_new_guid(exec) == -1)
+		return client_fail(c, TH_EIO, "no random source", "Something went wrong while processing your request");
+	if (id == NULL)
+		id = idbuf;
+	/* Copied first: once the start commits, nothing may fail. */
+	if (id_out != NULL && (*id_out = strdup(id)) == NULL)
+		return client_fail(c, TH_ENOMEM, NULL, "out of memory");
+	memset(&a, 0, sizeof(a));
+	a.h = c->hub;
+	a.cr.id = id;
+	a.cr.name = name;
+	a.cr.execution_id = exec;
+	a.cr.input = input;
+	a.cr.parent_task_id = -1;
+	a.cr.now = time_now_us();
+	a.cr.override_any = c->override_any;
+	e = store_txn_run(c->store, 0, start_txn, &a);
+	if (e != STORE_OK && id_out != NULL) {
+		free(*id_out);
+		*id_out = NULL;
+	}
+	if (e == STORE_NOTFOUND && a.no_function)
+		return client_unknown_function(c, name);
+	if (e == STORE_EXISTS) {
+		char msg[400];
+
+		mgmt_msg_exists(msg, sizeof(msg), id);
+		return client_fail(c, TH_EEXISTS, NULL, "%s", msg);
+	}
+	if (e != STORE_OK)
+		return client_store_fail(c, e, "start");
+	wake_send(c->conf.wake_socket, store_hub_name(c->hub));
+	return TH_OK;
+}
+
+/* ---- raise, terminate ------------------------------------------------------ */
+
+struct ctl_arg {
+	struct store_hub *h;
+	const char *id;
+	unsigned allowed; /* STATUS_BIT mask */
+	struct store_event ev;
+	int64_t now;
+	int status; /* as read */
+};
+
+/* The state check and the inbox append in one transaction (api_h_control). */
+static enum store_err
+ctl_txn(struct store_txn *tx, void *arg)
+{
+	struct ctl_arg *a = arg;
+	struct store_instance r;
+	enum store_err e;
+
+	a->status = -1;
+	if ((e = store_instance_get(tx, a->h, a->id, 0, &r)) != STORE_OK)
+		return e;
+	a->status = r.status;
+	store_instance_clear(&r);
+	if ((a->allowed & STATUS_BIT(a->status)) == 0)
+		return STORE_STATE;
+	a->ev.execution_id = NULL; /* targets the latest execution */
+	return store_inbox_append(tx, a->h, a->id, &a->ev, a->now);
+}
+
+static th_client_err
+client_record(struct th_client *c, struct ctl_arg *a)
+{
+	enum store_err e;
+
+	a->h = c->hub;
+	a->now = time_now_us();
+	a->ev.timestamp = a->now;
+	a->ev.event_id = -1;
+	a->ev.task_id = -1;
+	e = store_txn_run(c->store, 0, ctl_txn, a);
+	if (e == STORE_OK) {
+		wake_send(c->conf.wake_socket, store_hub_name(c->hub));
+		return TH_OK;
+	}
+	if (e == STORE_STATE)
+		return client_fail(c, TH_ESTATE, NULL, "Instance '%s' is %s.", a->id, status_name(a->status));
+	return client_store_fail(c, e, "control operation");
+}
+
+th_client_err
+th_client_raise_event(th_client *c, const char *id, const char *name, const char *data)
+{
+	struct ctl_arg a;
+
+	client_reset(c);
+	if (!client_id_ok(c, id))
+		return TH_EINVALID;
+	if (name == NULL || !ids_name_valid(name))
+		return client_fail(c, TH_EINVALID, "eventName (Parameter 'Event name is not valid.')",
+				   "One or more of the arguments submitted is incorrect");
+	if (data != NULL && !jsonutil_valid(data, strlen(data), JSONUTIL_MAX_DEPTH))
+		return client_fail(c, TH_EINVALID, NULL, "Invalid JSON content");
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.allowed = STATUS_BIT(STATUS_PENDING) | STATUS_BIT(STATUS_RUNNING) | STATUS_BIT(STATUS_CONTINUED_AS_NEW) |
+		    STATUS_BIT(STATUS_SUSPENDED);
+	a.ev.type = EVENT_EVENT_RAISED;
+	a.ev.name = (char *)name;
+	a.ev.data = (char *)data;
+	return client_record(c, &a);
+}
+
+th_client_err
+th_client_terminate(th_client *c, const char *id, const char *reason)
+{
+	struct ctl_arg a;
+
+	client_reset(c);
+	if (!client_id_ok(c, id))
+		return TH_EINVALID;
+	if (reason != NULL && (strlen(reason) > CLIENT_REASON_MAX || !ids_utf8_valid(reason, strlen(reason))))
+		return client_fail(c, TH_EINVALID, NULL, "The reason is longer than 4096 bytes or not valid UTF-8.");
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.allowed = STATUS_BIT(STATUS_PENDING) | STATUS_BIT(STATUS_RUNNING) | STATUS_BIT(STATUS_CONTINUED_AS_NEW) |
+		    STATUS_BIT(STATUS_SUSPENDED);
+	a.ev.type = EVENT_EXECUTION_TERMINATED;
+	a.ev.data = (char *)reason; /* stored as the text it is, as the API */
+	return client_record(c, &a);
+}
+
+/* ---- purge ------------------------------------------------------------------ */
+
+struct purge_arg {
+	struct store_hub *h;
+	const char *id;
+	int status;
+};
+
+static enum store_err
+purge_txn(struct store_txn *tx, void *arg)
+{
+	struct purge_arg *a = arg;
+	struct store_instance r;
+	enum store_err e;
+
+	if ((e = store_instance_get(tx, a->h, a->id, 0, &r)) != STORE_OK)
+		return e;
+	a->status = r.status;
+	store_instance_clear(&r);
+	return store_instance_purge(tx, a->h, a->id);
+}
+
+th_client_err
+th_client_purge(th_client *c, const char *id)
+{
+	struct purge_arg a = {c->hub, id, -1};
+	enum store_err e;
+
+	client_reset(c);
+	if (!client_id_ok(c, id))
+		return TH_EINVALID;
+	e = store_txn_run(c->store, 0, purge_txn, &a);
+	if (e == STORE_STATE)
+		return client_fail(
+			c, TH_ESTATE, NULL,
+			"Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.", id,
+			status_name(a.status));
+	return client_store_fail(c, e, "purge");
+}
