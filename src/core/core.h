@@ -26,6 +26,8 @@
 
 /* One Durable Task history event (spec §5.2); field use as struct
  * store_event in store.h, which the daemon converts to and from. */
+struct oop_reply;
+
 struct core_event {
 	int type;          /* enum event_type */
 	int32_t event_id;  /* EventId (sequence number of scheduling events), -1 when none */
@@ -85,6 +87,14 @@ struct core_episode_in {
 	int64_t now;          /* the episode's OrchestratorStarted timestamp (µs) */
 	uint32_t max_actions; /* host.json maxOrchestrationActions; 0 = 100000 */
 	th_orchestrator_fn *fn;
+	/* An out-of-process orchestrator (oop.h): its parsed reply to this
+	 * episode's request. When set it is replayed instead of fn. */
+	const struct oop_reply *oop;
+	/* When set, the execution fails at once with this message (prefixed
+	 * "Orchestrator function '<name>' failed: "), scheduling nothing —
+	 * an executable orchestrator that timed out, crashed or answered
+	 * garbage. The new events are still appended. */
+	const char *fatal;
 };
 
 struct core_episode_out {

@@ -16,6 +16,9 @@
  *   as has the one of a termination.
  * - TaskScheduled, SubOrchestrationInstanceCreated and EventSent keep their
  *   input in data (the API shows it only with showInput).
+ * - in->oop (an executable orchestrator's parsed reply) is replayed by
+ *   core_oop_run() in place of fn; in->fatal fails the execution at once,
+ *   as an unknown orchestrator does, with ErrorType "Exception".
  */
 #include "config.h"
 
@@ -216,7 +219,15 @@ episode_play(th_orch *o)
 	const char *r;
 
 	if (setjmp(o->jb) == 0) {
-		if (in->fn == NULL)
+		if (in->fatal != NULL) {
+			/* An executable orchestrator that could not answer: the
+			 * daemon's reason, untruncated. */
+			o->fail_msg = core_xstrdup(o, in->fatal);
+			o->fail_type = "Exception";
+			o->done = CORE_DONE_FATAL;
+			core_unwind(o, CORE_UNWIND_DONE);
+		}
+		if (in->fn == NULL && in->oop == NULL)
 			core_fatal(o, "ArgumentException",
 				   "The function '%s' doesn't exist, is disabled, or is not an orchestrator function.",
 				   in->name ? in->name : "");
@@ -224,7 +235,7 @@ episode_play(th_orch *o)
 			;
 		if (!o->started)
 			core_unwind(o, CORE_UNWIND_BLOCKED);
-		r = in->fn(o);
+		r = in->oop != NULL ? core_oop_run(o) : in->fn(o);
 		if (r != NULL && !jsonutil_valid(r, strlen(r), JSONUTIL_MAX_DEPTH))
 			core_fail(o, "ArgumentException", "The orchestrator function's output is not valid JSON.",
 				  NULL);

@@ -222,4 +222,7 @@ long core_rewind(struct core_arena *a, const struct core_event *h, size_t n, str
 /* core_episode.c */
 int core_name_eq(const char *a, const char *b);
 
+/* oop_replay.c: the orchestrator function that replays in->oop (oop.h). */
+const char *core_oop_run(th_orch *o);
+
 #endif
