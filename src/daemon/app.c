@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -47,6 +48,7 @@ app_fn_clear(struct app_fn *f)
 	free(f->name);
 	free(f->script);
 	free(f->entry);
+	free(f->dir);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -186,12 +188,23 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 		goto out;
 	}
 	ep = app_str(root, "entryPoint");
+	snprintf(path, sizeof(path), "%s/%s", a->dir, name);
+	if ((f->dir = strdup(path)) == NULL || (f->name = strdup(name)) == NULL || (f->script = strdup(real)) == NULL) {
+		log_warnx("function '%s': out of memory; skipped", name);
+		goto out;
+	}
 	if (!app_ends_with(real, ".so")) {
-		/* Executables speak JSON on stdin/stdout (issue 5); this build
-		 * runs shared objects only. */
-		log_warnx("function '%s': scriptFile %s is not a shared object (.so); executable functions are not "
-			  "supported by this version; skipped",
-			  name, real);
+		/* Any other file is an executable speaking JSON on stdin and
+		 * stdout (child.h); it must be one. */
+		if (stat(real, &sb) == -1 || !S_ISREG(sb.st_mode) || access(real, X_OK) == -1) {
+			log_warnx("function '%s': scriptFile %s is neither a shared object (.so) nor an executable file; "
+				  "skipped",
+				  name, real);
+			goto out;
+		}
+		f->exe = 1;
+		log_info("function '%s': %s, executable %s", name, app_kind_name(f->kind), real);
+		rc = 0;
 		goto out;
 	}
 	if (ep == NULL || ep[0] == '\0') {
@@ -211,7 +224,7 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 		log_warnx("function '%s': %s has no symbol '%s'; skipped", name, real, ep);
 		goto out;
 	}
-	if ((f->name = strdup(name)) == NULL || (f->script = strdup(real)) == NULL || (f->entry = strdup(ep)) == NULL) {
+	if ((f->entry = strdup(ep)) == NULL) {
 		log_warnx("function '%s': out of memory; skipped", name);
 		goto out;
 	}

@@ -25,8 +25,10 @@ struct app_fn {
 	int kind;
 	char *name;   /* the function's folder name */
 	char *script; /* scriptFile, resolved to an absolute path inside the app */
-	char *entry;  /* entryPoint */
-	void *sym;    /* the loaded entry point; NULL when it cannot run in-process */
+	char *entry;  /* entryPoint (shared objects only) */
+	void *sym;    /* the loaded entry point; NULL for executables */
+	int exe;      /* an executable: run as a child (child.h) */
+	char *dir;    /* the function's folder: a child's working directory */
 };
 
 struct app {

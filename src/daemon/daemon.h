@@ -34,6 +34,22 @@ struct daemon_ready {
 	char *id;
 };
 
+/* An executable orchestrator's episode between its two transactions: the
+ * first read what the child needs and prepared its request; the child
+ * ran outside any transaction (worker.h); the second replays its reply,
+ * provided the instance did not change meanwhile (same execution, same
+ * history length), consuming exactly the inbox events the child saw. */
+struct daemon_prep {
+	struct daemon_prep *next;
+	int hub;
+	char *id, *exec, *name;
+	uint32_t nhist;
+	size_t ninbox;
+	int64_t now;
+	char *reply, *fatal; /* the child's stdout, or why there is none */
+	size_t reply_len;
+};
+
 struct daemon {
 	struct conf conf;
 	struct store *st;
@@ -52,6 +68,11 @@ struct daemon {
 	int tasks_deferred; /* tasks were left in the store for want of room */
 	struct worker_pool *pool;
 	struct worker_job *results, *results_tail; /* finished, not yet recorded */
+	/* executable orchestrators: instances whose episode is with a child or
+	 * waiting for its second transaction (orch_busy), those that got new
+	 * events meanwhile (orch_dirty), and the finished ones (prep_*) */
+	struct sset orch_busy, orch_dirty;
+	struct daemon_prep *prep_head, *prep_tail;
 	struct hcache *hc; /* recent histories (hcache.h) */
 
 	int64_t next_timer; /* earliest due timer over all hubs, µs; 0 = none */
@@ -71,10 +92,13 @@ void sched_refresh_hubs(struct daemon *d);
 void sched_rescan(struct daemon *d, int full);
 void sched_timers(struct daemon *d);
 void sched_collect(struct daemon *d);
+void sched_prep_free(struct daemon_prep *p);
+void sched_orch_done(struct daemon *d, int hub, const char *id);
 enum store_err sched_results_record(struct store_txn *tx, struct daemon *d);
 void sched_results_done(struct daemon *d, int recorded);
 void sched_results_commit(struct daemon *d);
 void sched_dispatch_task(struct daemon *d, int hub, const struct store_task *t);
+int sched_exe_job(struct daemon *d, int hub, const struct app_fn *fn, struct worker_job *j);
 int sched_publish(struct daemon *d);
 
 /* episode.c: runs up to max queued orchestration episodes in one

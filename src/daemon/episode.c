@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "common/timeutil.h"
 #include "core/core.h"
+#include "core/oop.h"
 #include "daemon/daemon.h"
 
 #define EP_HISTORY_PAGE 1000
@@ -30,6 +31,7 @@
 struct ep_ref {
 	int hub;
 	char *id;
+	struct daemon_prep *prep; /* an executable's second transaction, or NULL */
 };
 
 /* What to do in this process once the batch has committed. */
@@ -41,6 +43,9 @@ struct ep_fx {
 	size_t ntasks, captasks;
 	int64_t min_timer;
 	int nomem;
+	struct daemon_prep **preps; /* executables' episodes to hand to a child */
+	char **requests;
+	size_t nprep, capprep;
 	struct ep_cache_put {
 		int hub, drop;
 		char *id, *exec;
@@ -74,6 +79,12 @@ ep_fx_clear(struct ep_fx *fx)
 		store_event_free_array(fx->cache[i].base, fx->cache[i].nbase);
 		store_event_free_array(fx->cache[i].add, fx->cache[i].nadd);
 	}
+	for (size_t i = 0; i < fx->nprep; i++) {
+		sched_prep_free(fx->preps[i]);
+		free(fx->requests[i]);
+	}
+	free(fx->preps);
+	free(fx->requests);
 	free(fx->ready);
 	free(fx->tasks);
 	free(fx->task_hub);
@@ -191,6 +202,44 @@ fail:
 	/* Not caching is always correct; only the memory must not leak. */
 	store_event_free_array(base, nbase);
 	store_event_free_array(add, nadd);
+}
+
+/* Stages an executable's episode: after the commit its request goes to a
+ * worker. Takes nothing; copies what it keeps. */
+static void
+ep_fx_prep(struct ep_fx *fx, int hub, const char *id, const char *exec, const char *name, uint32_t nhist,
+	   size_t ninbox, int64_t now, const char *request)
+{
+	struct daemon_prep *p;
+
+	if (fx->nprep == fx->capprep) {
+		size_t nc = fx->capprep ? fx->capprep * 2 : 8;
+		struct daemon_prep **np = realloc(fx->preps, nc * sizeof(*np));
+		char **nr;
+		if (np == NULL) {
+			fx->nomem = 1;
+			return;
+		}
+		fx->preps = np;
+		if ((nr = realloc(fx->requests, nc * sizeof(*nr))) == NULL) {
+			fx->nomem = 1;
+			return;
+		}
+		fx->requests = nr;
+		fx->capprep = nc;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL || (p->id = strdup(id)) == NULL ||
+	    (p->exec = strdup(exec ? exec : "")) == NULL || (p->name = strdup(name)) == NULL ||
+	    (fx->requests[fx->nprep] = strdup(request)) == NULL) {
+		sched_prep_free(p);
+		fx->nomem = 1;
+		return;
+	}
+	p->hub = hub;
+	p->nhist = nhist;
+	p->ninbox = ninbox;
+	p->now = now;
+	fx->preps[fx->nprep++] = p;
 }
 
 /* An owned copy of core events, for the cache. NULL when out of memory. */
@@ -542,7 +591,9 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	struct core_episode_in in;
 	struct core_episode_out out;
 	const struct app_fn *fn;
+	struct daemon_prep *prep = b->refs[idx].prep;
 	int64_t now = time_now_us();
+	int exe_read;
 	enum core_err ce;
 	enum store_err e;
 
@@ -555,10 +606,17 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	}
 	if (e != STORE_OK)
 		return e;
-	if ((e = store_inbox_take(tx, h, id, 1, &inbox, &ninbox)) != STORE_OK || ninbox == 0)
+	fn = app_find(&d->app, APP_ORCHESTRATOR, inst.name);
+	/* An executable's first transaction only reads (exe_read); its
+	 * second (prep) must find the instance as the child saw it. */
+	exe_read = fn != NULL && fn->exe && prep == NULL && b->failing != idx;
+	if (prep != NULL && (inst.execution_id == NULL || strcmp(inst.execution_id, prep->exec) != 0)) {
+		ep_fx_ready(&b->fx, hub, id); /* restarted meanwhile: start over */
 		goto out;
+	}
 	if (b->failing == idx) {
-		e = ep_fail_record(tx, b, hub, &inst, now);
+		if ((e = store_inbox_take(tx, h, id, 1, &inbox, &ninbox)) == STORE_OK && ninbox > 0)
+			e = ep_fail_record(tx, b, hub, &inst, now);
 		goto out;
 	}
 	histv = hcache_get(d->hc, hub, id, inst.execution_id, &nhist);
@@ -574,6 +632,16 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 			goto out;
 		histv = hist;
 	}
+	if (prep != NULL && nhist != prep->nhist) {
+		ep_fx_ready(&b->fx, hub, id); /* its history moved on: start over */
+		goto out;
+	}
+	if (prep != NULL)
+		e = store_inbox_take_n(tx, h, id, prep->ninbox, 1, &inbox, &ninbox);
+	else
+		e = store_inbox_take(tx, h, id, !exe_read, &inbox, &ninbox);
+	if (e != STORE_OK || ninbox == 0)
+		goto out;
 	ch = core_arena_alloc(b->arena, (nhist + 1) * sizeof(*ch));
 	cn = core_arena_alloc(b->arena, (ninbox + 1) * sizeof(*cn));
 	if (ch == NULL || cn == NULL) {
@@ -600,10 +668,39 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	in.n_history = nhist;
 	in.events = cn;
 	in.n_events = ninbox;
-	in.now = now;
+	in.now = prep != NULL ? prep->now : now;
 	in.max_actions = d->app.host.max_actions;
-	fn = app_find(&d->app, APP_ORCHESTRATOR, inst.name);
 	in.fn = fn != NULL ? (th_orchestrator_fn *)fn->sym : NULL;
+	if (exe_read) {
+		/* First transaction: the request for the child, nothing written. */
+		char *req = oop_request(&in, b->arena);
+		if (req == NULL) {
+			e = STORE_NOMEM;
+			goto out;
+		}
+		ep_fx_prep(&b->fx, hub, id, inst.execution_id, inst.name, (uint32_t)nhist, ninbox, now, req);
+		if (hist != NULL) {
+			ep_fx_cache(&b->fx, hub, id, inst.execution_id, 0, hist, nhist, NULL, 0);
+			hist = NULL;
+		}
+		goto out;
+	}
+	if (prep != NULL) {
+		const char *why = NULL;
+		if (prep->fatal != NULL)
+			in.fatal = prep->fatal;
+		else if (oop_reply_parse(prep->reply, prep->reply_len, b->arena, &in.oop, &why) != 0) {
+			char *m = core_arena_alloc(b->arena, strlen(why ? why : "") + 64);
+			if (m == NULL) {
+				e = STORE_NOMEM;
+				goto out;
+			}
+			sprintf(m, "the executable's reply is not valid: %s", why ? why : "?");
+			in.fatal = m;
+			in.oop = NULL;
+		}
+		in.fn = NULL;
+	}
 	memset(&out, 0, sizeof(out));
 	/* User code is not a stalled store: the watch pauses around it. */
 	store_txn_watch(tx, 0);
@@ -679,6 +776,51 @@ ep_body(struct store_txn *tx, void *arg)
 	return b->fx.nomem ? STORE_NOMEM : STORE_OK;
 }
 
+static const struct app_fn *
+ep_submit_fn(struct daemon *d, const struct daemon_prep *p)
+{
+	const struct app_fn *fn = app_find(&d->app, APP_ORCHESTRATOR, p->name);
+
+	return fn != NULL && fn->exe ? fn : NULL;
+}
+
+/* Hands an executable's episode to a worker (takes p and request). */
+static void
+ep_submit(struct daemon *d, struct daemon_prep *p, char *request)
+{
+	const struct app_fn *fn = NULL;
+	struct worker_job *j = calloc(1, sizeof(*j));
+	char key[600];
+
+	snprintf(key, sizeof(key), "%d/%s", p->hub, p->id);
+	if (j != NULL) {
+		j->kind = WORKER_ORCHESTRATOR;
+		j->hub = p->hub;
+		j->request = request;
+		request = NULL;
+		j->episode = p;
+		j->instance_id = strdup(p->id);
+		/* The name is looked up again: the app may have been reloaded. */
+		j->name = NULL;
+	}
+	if (j == NULL || j->instance_id == NULL) {
+		free(request);
+		worker_job_free(j);
+		sched_prep_free(p); /* the instance stays ready in the store */
+		return;
+	}
+	sset_add(&d->orch_busy, key);
+	fn = ep_submit_fn(d, p);
+	if (fn == NULL || (j->name = strdup(fn->name)) == NULL || sched_exe_job(d, p->hub, fn, j) == -1) {
+		j->episode = NULL;
+		worker_job_free(j);
+		sched_prep_free(p);
+		sset_del(&d->orch_busy, key);
+		return;
+	}
+	worker_submit(d->pool, j);
+}
+
 static void
 ep_apply(struct ep_batch *b)
 {
@@ -690,6 +832,12 @@ ep_apply(struct ep_batch *b)
 		sched_dispatch_task(d, b->fx.task_hub[i], &b->fx.tasks[i]);
 	if (b->fx.min_timer != 0 && (d->next_timer == 0 || b->fx.min_timer < d->next_timer))
 		d->next_timer = b->fx.min_timer;
+	for (size_t i = 0; i < b->fx.nprep; i++) {
+		ep_submit(d, b->fx.preps[i], b->fx.requests[i]);
+		b->fx.preps[i] = NULL;
+		b->fx.requests[i] = NULL;
+	}
+	b->fx.nprep = 0;
 	for (size_t i = 0; i < b->fx.ncache; i++) {
 		struct ep_cache_put *p = &b->fx.cache[i];
 		if (p->drop)
@@ -729,16 +877,17 @@ ep_run(struct ep_batch *b)
 /* One instance on its own, after its batch failed: either it goes through
  * alone, or it is the instance that spoils the batch and gets failed with a
  * short record that can be written, so it never blocks the queue. */
-static void
+static enum store_err
 ep_single(struct daemon *d, struct ep_batch *b)
 {
 	enum store_err e = ep_run(b);
 
 	if (e == STORE_OK)
-		return;
+		return e;
 	if (e == STORE_BUSY) {
-		sched_ready_push(d, b->refs[0].hub, b->refs[0].id);
-		return;
+		if (b->refs[0].prep == NULL)
+			sched_ready_push(d, b->refs[0].hub, b->refs[0].id);
+		return e;
 	}
 	if (e != STORE_TOOBIG && e != STORE_INVALID) {
 		/* Out of memory or space, an I/O error: nothing about this
@@ -746,7 +895,7 @@ ep_single(struct daemon *d, struct ep_batch *b)
 		 * full rescan tries again (a natural back-off). */
 		log_warnx("instance %s: episode not recorded: %s; trying again later", b->refs[0].id,
 			  store_strerror(e));
-		return;
+		return e;
 	}
 	log_warnx("instance %s: episode not recorded: %s; failing the instance", b->refs[0].id, store_strerror(e));
 	b->failing = 0;
@@ -754,6 +903,17 @@ ep_single(struct daemon *d, struct ep_batch *b)
 	if ((e = ep_run(b)) != STORE_OK)
 		log_warnx("instance %s: could not fail it either: %s", b->refs[0].id, store_strerror(e));
 	b->failing = (size_t)-1;
+	return e;
+}
+
+/* A second transaction that met a busy store waits for the next batch. */
+static void
+ep_prep_requeue(struct daemon *d, struct daemon_prep *p)
+{
+	p->next = d->prep_head;
+	d->prep_head = p;
+	if (d->prep_tail == NULL)
+		d->prep_tail = p;
 }
 
 size_t
@@ -768,10 +928,26 @@ episode_run_batch(struct daemon *d, size_t max)
 	memset(&b, 0, sizeof(b));
 	b.d = d;
 	b.failing = (size_t)-1;
-	if (max == 0 || (d->ready_head == NULL && d->results == NULL))
+	if (max == 0 || (d->ready_head == NULL && d->results == NULL && d->prep_head == NULL))
 		return 0;
 	if ((all = calloc(max, sizeof(*all))) == NULL)
 		return 0;
+	/* Executables' second transactions first: their children are done. */
+	while (n < max && d->prep_head != NULL) {
+		struct daemon_prep *p = d->prep_head;
+		d->prep_head = p->next;
+		if (d->prep_head == NULL)
+			d->prep_tail = NULL;
+		p->next = NULL;
+		if ((all[n].id = strdup(p->id)) == NULL) {
+			sched_orch_done(d, p->hub, p->id);
+			sched_prep_free(p);
+			continue;
+		}
+		all[n].hub = p->hub;
+		all[n].prep = p;
+		n++;
+	}
 	while (n < max && (r = d->ready_head) != NULL) {
 		char key[600];
 		d->ready_head = r->next;
@@ -797,18 +973,33 @@ episode_run_batch(struct daemon *d, size_t max)
 	if (e == STORE_BUSY) {
 		/* The work stays in the store; try again on the next turn. */
 		log_info("episode batch of %zu: %s; retrying later", n, store_strerror(e));
-		for (size_t i = 0; i < n; i++)
-			sched_ready_push(d, all[i].hub, all[i].id);
+		for (size_t i = 0; i < n; i++) {
+			if (all[i].prep != NULL) {
+				ep_prep_requeue(d, all[i].prep);
+				all[i].prep = NULL;
+			} else
+				sched_ready_push(d, all[i].hub, all[i].id);
+		}
 	} else if (e != STORE_OK) {
 		for (size_t i = 0; i < n; i++) {
 			b.refs = &all[i];
 			b.n = 1;
-			ep_single(d, &b);
+			if (ep_single(d, &b) == STORE_BUSY && all[i].prep != NULL) {
+				ep_prep_requeue(d, all[i].prep);
+				all[i].prep = NULL;
+			}
 		}
 	}
 	d->episodes += n;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].prep != NULL) {
+			/* Recorded, or given up (the instance stays ready in the
+			 * store and starts over): either way this child is done. */
+			sched_orch_done(d, all[i].hub, all[i].id);
+			sched_prep_free(all[i].prep);
+		}
 		free(all[i].id);
+	}
 	free(all);
 	return n;
 }

@@ -24,6 +24,7 @@
 #define SCHED_SCAN_MAX    1024 /* ready entries / tasks looked at per hub per rescan */
 #define SCHED_TIMER_BATCH 256
 #define SCHED_MAX_JOBS    1024 /* activity jobs handed to the workers at once */
+#define SCHED_FUNCTION_TIMEOUT_US (5LL * 60 * 1000000) /* an executable's time without host.json functionTimeout */
 
 void
 sched_ready_push(struct daemon *d, int hub, const char *id)
@@ -36,6 +37,11 @@ sched_ready_push(struct daemon *d, int hub, const char *id)
 	if (id[0] == '@')
 		return;
 	snprintf(key, sizeof(key), "%d/%s", hub, id);
+	/* An executable's episode is in progress: look again after it. */
+	if (sset_has(&d->orch_busy, key)) {
+		sset_add(&d->orch_dirty, key);
+		return;
+	}
 	if ((added = sset_add(&d->ready_set, key)) != 1) {
 		if (added == -1)
 			log_warnx("out of memory queueing %s; the next rescan finds it", id);
@@ -141,6 +147,17 @@ sched_publish(struct daemon *d)
 
 /* ---- activity tasks ------------------------------------------------------------- */
 
+/* The executable's side of a job: file, folder, hub, timeout. */
+int
+sched_exe_job(struct daemon *d, int hub, const struct app_fn *fn, struct worker_job *j)
+{
+	j->timeout_us = d->app.host.function_timeout_us > 0 ? d->app.host.function_timeout_us : SCHED_FUNCTION_TIMEOUT_US;
+	if ((j->exe = strdup(fn->script)) == NULL || (j->cwd = strdup(fn->dir)) == NULL ||
+	    (j->hub_name = strdup(d->hubs[hub].name)) == NULL)
+		return -1;
+	return 0;
+}
+
 void
 sched_dispatch_task(struct daemon *d, int hub, const struct store_task *t)
 {
@@ -172,6 +189,8 @@ sched_dispatch_task(struct daemon *d, int hub, const struct store_task *t)
 		goto fail;
 	fn = app_find(&d->app, APP_ACTIVITY, j->name);
 	j->fn = fn != NULL ? (th_activity_fn *)fn->sym : NULL;
+	if (fn != NULL && fn->exe && sched_exe_job(d, hub, fn, j) == -1)
+		goto fail;
 	worker_submit(d->pool, j);
 	return;
 fail:
@@ -206,6 +225,23 @@ sched_collect(struct daemon *d)
 	while ((j = list) != NULL) {
 		list = j->next;
 		j->next = NULL;
+		if (j->kind == WORKER_ORCHESTRATOR) {
+			/* The child answered (or failed): its episode's second
+			 * transaction comes with the next batch. */
+			struct daemon_prep *p = j->episode;
+			p->reply = j->reply;
+			p->reply_len = j->reply_len;
+			p->fatal = j->fatal;
+			j->reply = j->fatal = NULL;
+			j->episode = NULL;
+			if (d->prep_tail != NULL)
+				d->prep_tail->next = p;
+			else
+				d->prep_head = p;
+			d->prep_tail = p;
+			worker_job_free(j);
+			continue;
+		}
 		if (d->results_tail != NULL)
 			d->results_tail->next = j;
 		else
@@ -214,6 +250,32 @@ sched_collect(struct daemon *d)
 		if (j->res.ok != -1)
 			sched_ready_push(d, j->hub, j->instance_id);
 	}
+}
+
+void
+sched_prep_free(struct daemon_prep *p)
+{
+	if (p == NULL)
+		return;
+	free(p->id);
+	free(p->exec);
+	free(p->name);
+	free(p->reply);
+	free(p->fatal);
+	free(p);
+}
+
+/* An executable's episode is over (recorded, or given up): events that
+ * arrived meanwhile get their own episode. */
+void
+sched_orch_done(struct daemon *d, int hub, const char *id)
+{
+	char key[600];
+
+	snprintf(key, sizeof(key), "%d/%s", hub, id);
+	sset_del(&d->orch_busy, key);
+	if (sset_del(&d->orch_dirty, key))
+		sched_ready_push(d, hub, id);
 }
 
 enum store_err
@@ -250,7 +312,7 @@ sched_results_record(struct store_txn *tx, struct daemon *d)
 		ev.event_id = -1;
 		ev.task_id = j->task_id;
 		ev.timestamp = now;
-		if (j->fn == NULL) {
+		if (j->fn == NULL && j->exe == NULL) {
 			snprintf(reason, sizeof(reason),
 				 "The function '%s' doesn't exist, is disabled, or is not an activity function.", j->name);
 			ev.type = EVENT_TASK_FAILED;

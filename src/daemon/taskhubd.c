@@ -252,7 +252,7 @@ taskhubd_timeout_ms(struct daemon *d, int64_t now)
 {
 	int64_t until = d->next_rescan;
 
-	if (d->ready_head != NULL || d->results != NULL || d->rescan)
+	if (d->ready_head != NULL || d->results != NULL || d->prep_head != NULL || d->rescan)
 		return 0;
 	if (d->next_maintain < until)
 		until = d->next_maintain;
@@ -283,7 +283,9 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 			sched_rescan(d, full);
 		}
 		/* Activity results ride in the first batch's transaction. */
-		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN && (d->ready_head != NULL || d->results != NULL); k++)
+		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN &&
+				(d->ready_head != NULL || d->results != NULL || d->prep_head != NULL);
+		     k++)
 			episode_run_batch(d, d->app.host.max_orchestrators);
 		if (d->ready_head == NULL && d->rescan_more) {
 			d->rescan_more = 0;
@@ -431,6 +433,8 @@ main(int argc, char **argv)
 	if ((d.hc = hcache_new(TASKHUBD_HCACHE_ENTRIES, TASKHUBD_HCACHE_BYTES)) == NULL)
 		fatalx("out of memory");
 	sset_init(&d.ready_set);
+	sset_init(&d.orch_busy);
+	sset_init(&d.orch_dirty);
 	sset_init(&d.tasks_inflight);
 	d.rescan_every_us = TASKHUBD_RESCAN_US;
 	if ((env = getenv("TASKHUB_RESCAN_SECONDS")) != NULL && atoll(env) > 0)
@@ -473,6 +477,13 @@ main(int argc, char **argv)
 		free(r);
 	}
 	sset_free(&d.ready_set);
+	sset_free(&d.orch_busy);
+	sset_free(&d.orch_dirty);
+	while (d.prep_head != NULL) {
+		struct daemon_prep *p = d.prep_head;
+		d.prep_head = p->next;
+		sched_prep_free(p);
+	}
 	sset_free(&d.tasks_inflight);
 	app_free(&d.app);
 	hcache_free(d.hc);

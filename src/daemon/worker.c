@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "daemon/runexe.h"
 #include "daemon/worker.h"
 
 struct worker_pool {
@@ -39,6 +40,12 @@ worker_job_free(struct worker_job *j)
 	free(j->execution_id);
 	free(j->name);
 	free(j->input);
+	free(j->exe);
+	free(j->cwd);
+	free(j->hub_name);
+	free(j->request);
+	free(j->reply);
+	free(j->fatal);
 	sdk_activity_result_clear(&j->res);
 	free(j);
 }
@@ -85,7 +92,11 @@ worker_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&p->mu);
-		if (j->fn != NULL)
+		if (j->kind == WORKER_ORCHESTRATOR)
+			runexe_orchestrator(j);
+		else if (j->exe != NULL)
+			runexe_activity(j);
+		else if (j->fn != NULL)
 			sdk_activity_run(j->fn, j->name, j->instance_id, j->input, &j->res);
 		pthread_mutex_lock(&p->mu);
 		worker_done_locked(p, j);

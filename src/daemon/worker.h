@@ -16,14 +16,28 @@
 
 #include "sdk/sdk.h"
 
+enum worker_kind {
+	WORKER_ACTIVITY = 0,   /* an activity: res */
+	WORKER_ORCHESTRATOR,   /* an executable orchestrator's episode: reply */
+};
+
 struct worker_job {
 	struct worker_job *next;
+	int kind; /* enum worker_kind */
 	int hub;
 	uint64_t seq; /* the task record */
 	char *instance_id, *execution_id, *name, *input;
 	int32_t task_id;
-	th_activity_fn *fn; /* NULL: the activity is unknown to this app */
+	th_activity_fn *fn; /* in-process activity; NULL with exe NULL: unknown to this app */
+	/* executables (child.h): the file, its folder, the hub, the limits */
+	char *exe, *cwd, *hub_name;
+	int64_t timeout_us;
 	struct sdk_activity_result res;
+	/* orchestrator episodes: the request built before, the child's stdout
+	 * (reply) or why there is none (fatal) */
+	char *request, *reply, *fatal;
+	size_t reply_len;
+	void *episode; /* the scheduler's state of this episode (episode.c) */
 };
 
 struct worker_pool;

@@ -58,7 +58,7 @@ def conf_value(conf, key):
 def install_app(src, workdir, name):
     """Copies the function app folder src to WORKDIR/name (replacing it)
     and makes it readable for the daemon's user: directories 0755, files
-    0644, shared objects 0755. Returns the new path."""
+    0644, shared objects and executables 0755. Returns the new path."""
     dst = os.path.join(os.path.abspath(workdir), name)
     if os.path.exists(dst):
         shutil.rmtree(dst)
@@ -66,7 +66,10 @@ def install_app(src, workdir, name):
     for root, dirs, files in os.walk(dst):
         os.chmod(root, 0o755)
         for f in files:
-            os.chmod(os.path.join(root, f), 0o755 if f.endswith(".so") else 0o644)
+            p = os.path.join(root, f)
+            # Shared objects and executable functions (scripts) stay runnable.
+            runnable = f.endswith(".so") or os.stat(p).st_mode & 0o100
+            os.chmod(p, 0o755 if runnable else 0o644)
     return dst
 
 

@@ -394,10 +394,13 @@ class Server:
     """A web server in front of a responder, on 127.0.0.1:port.
 
     constructor(builddir, srcdir, workdir, responder_path, conf_path,
-    port=None, body_limit=1048576): renders the shipped template and the
-    skeleton into WORKDIR/<kind>/, starts the server and waits until the
-    port answers (ServerError otherwise, with the error log). body_limit is
-    the server's request body limit in bytes (a multiple of 1024).
+    port=None, body_limit=1048576, extras=()): renders the shipped template
+    and the skeleton into WORKDIR/<kind>/, starts the server and waits until
+    the port answers (ServerError otherwise, with the error log). body_limit
+    is the server's request body limit in bytes (a multiple of 1024).
+    extras: more shipped templates to include after the main one, as
+    (file name in apache-conf/, {PLACEHOLDER: value}) pairs; they also get
+    the main template's values (apache-conf/*-httpstart*.conf).
 
     Attributes: kind, port, base_url ("http://127.0.0.1:PORT"), dir (its
     own directory: configs, error.log), responder (the path the server
@@ -406,7 +409,9 @@ class Server:
     kind = None
     binary = None
 
-    def __init__(self, builddir, srcdir, workdir, responder_path, conf_path, port=None, body_limit=1048576):
+    def __init__(self, builddir, srcdir, workdir, responder_path, conf_path, port=None, body_limit=1048576,
+                 extras=()):
+        self.extras = list(extras)
         self.builddir = os.path.abspath(builddir)
         self.srcdir = os.path.abspath(srcdir)
         self.workdir = os.path.abspath(workdir)
@@ -459,6 +464,20 @@ class Server:
         raise NotImplementedError
 
     # -- common machinery
+
+    def _write_extras(self, values):
+        """Renders each extra template (extras: (file name in apache-conf/,
+        more placeholder values)) beside the shipped one, with the shipped
+        template's values too; the paths, for the skeleton to include."""
+        paths = []
+        for name, more in self.extras:
+            v = dict(values)
+            v.update(more)
+            path = os.path.join(self.dir, name)
+            with open(path, "w") as f:
+                f.write(render(_template(self.srcdir, name), v))
+            paths.append(path)
+        return paths
 
     def _place_responder(self, path):
         """A copy of the responder in our directory (the build tree may not
@@ -544,14 +563,16 @@ class Lighttpd(Server):
     def _write_config(self):
         if self.body_limit % 1024:
             raise ValueError("lighttpd counts the body limit in KiB: use a multiple of 1024")
-        shipped = render(self._template_text(), {
+        values = {
             "RESPONDER": self.responder,
             "TASKHUB_CONF": self.conf_path,
             "RUNDIR": os.path.join(self.dir, "run"),
             "BODY_LIMIT_KB": self.body_limit // 1024,
-        })
+        }
+        shipped = render(self._template_text(), values)
         with open(os.path.join(self.dir, "lighttpd-taskhub.conf"), "w") as f:
             f.write(shipped)
+        extra = "".join('include "%s"\n' % p for p in self._write_extras(values))
         user = ""
         if is_root():
             user = 'server.username = "%s"\nserver.groupname = "%s"\n' % (
@@ -565,7 +586,7 @@ server.pid-file = "{d}/lighttpd.pid"
 server.errorlog = "{d}/error.log"
 server.upload-dirs = ( "{d}/tmp" )
 {user}include "{d}/lighttpd-taskhub.conf"
-""".format(d=self.dir, port=self.port, user=user)
+{extra}""".format(d=self.dir, port=self.port, user=user, extra=extra)
         with open(os.path.join(self.dir, "lighttpd.conf"), "w") as f:
             f.write(skeleton)
 
@@ -628,6 +649,7 @@ MaxSpareThreads 32"""
         shipped = render(_template(self.srcdir, self.template), self._values())
         with open(self._shipped_path(), "w") as f:
             f.write(shipped)
+        include = self._include() + "".join('\nInclude "%s"' % p for p in self._write_extras(self._values()))
         mods = [self.mpm, ("authz_core_module", "mod_authz_core.so")]
         mods += list(self.modules)
         load = "".join('LoadModule %s "%s/%s"\n' % (n, APACHE_MODULES, f) for n, f in mods)
@@ -663,7 +685,7 @@ DocumentRoot "{d}/htdocs"
 {extra}
 {include}
 """.format(d=self.dir, port=self.port, load=load, user=user, extra=self._extra_skeleton(),
-           mpm_settings=self.mpm_settings, include=self._include())
+           mpm_settings=self.mpm_settings, include=include)
         with open(os.path.join(self.dir, "apache2.conf"), "w") as f:
             f.write(skeleton)
 

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Echo: prints its input back.
+cat

@@ -1,0 +1,3 @@
+#!/bin/sh
+# GarbageOrch: an orchestrator that answers garbage.
+echo "{\"isDone\": maybe"

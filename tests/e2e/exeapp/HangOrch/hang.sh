@@ -1,0 +1,3 @@
+#!/bin/sh
+# HangOrch: an orchestrator that never answers.
+exec sleep 1000

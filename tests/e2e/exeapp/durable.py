@@ -1,0 +1,1 @@
+../../../samples/exe/durable.py
