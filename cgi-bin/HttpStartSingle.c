@@ -333,8 +333,7 @@ hss_handle(struct hss_io *io, struct hss_resp *r)
 		hss_error(r, 400, "The query string is too long.", NULL);
 		return;
 	}
-	if (hss_client == NULL &&
-	    th_client_open(NULL, NULL, NULL, &hss_client, err, sizeof(err)) != TH_OK) {
+	if (hss_client == NULL && th_client_open(NULL, NULL, NULL, &hss_client, err, sizeof(err)) != TH_OK) {
 		fprintf(stderr, "HttpStartSingle: %s\n", err); /* the server's error log */
 		hss_error(r, 500, "Something went wrong while processing your request",
 			  "The task hub cannot be opened (see the server's error log).");

@@ -89,8 +89,7 @@ mgmt_check_status(struct buf *b, const struct mgmt_links *l, const char *id, uns
 }
 
 void
-mgmt_origin(char out[MGMT_ORIGIN_MAX], const char *host, const char *https, const char *fwd_host,
-	    const char *fwd_proto)
+mgmt_origin(char out[MGMT_ORIGIN_MAX], const char *host, const char *https, const char *fwd_host, const char *fwd_proto)
 {
 	const char *scheme = "http";
 	char h[256];

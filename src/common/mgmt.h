@@ -17,9 +17,9 @@
 #include "common/buf.h"
 
 /* Retry-After of a start's 202 (the status route's own 202 uses 5). */
-#define MGMT_RETRY_AFTER "10"
+#define MGMT_RETRY_AFTER  "10"
 #define MGMT_CONTENT_TYPE "application/json; charset=utf-8"
-#define MGMT_ORIGIN_MAX 300 /* bytes of scheme://host, NUL included */
+#define MGMT_ORIGIN_MAX   300 /* bytes of scheme://host, NUL included */
 
 /* What every management URL is made of. */
 struct mgmt_links {

@@ -97,7 +97,8 @@ client_store_fail(struct th_client *c, enum store_err e, const char *what)
 	case STORE_NOSPACE:
 		return client_fail(c, TH_EIO, NULL, "The store is out of disk space.");
 	case STORE_NOMEM:
-		return client_fail(c, TH_ENOMEM, store_strerror(e), "Something went wrong while processing your request");
+		return client_fail(c, TH_ENOMEM, store_strerror(e),
+				   "Something went wrong while processing your request");
 	default:
 		return client_fail(c, TH_EIO, store_strerror(e), "Something went wrong while processing your request");
 	}
@@ -161,8 +162,7 @@ client_connection_home(struct th_client *c, const char *name, char *home, size_t
 	return -1;
 }
 
-static void
-client_errmsg(char *errmsg, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void client_errmsg(char *errmsg, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 client_errmsg(char *errmsg, size_t errcap, const char *fmt, ...)

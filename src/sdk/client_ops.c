@@ -121,8 +121,8 @@ th_client_get_status_json(th_client *c, const char *id, int with_input, char **j
 		return rc;
 	/* Payloads are capped at 4 MiB each: three of them and the frame. */
 	buf_init(&b, 4 * STORE_MAX_PAYLOAD);
-	mgmt_status_json(&b, a.r.name, a.r.id, a.r.status, with_input ? a.r.input : NULL, a.r.custom_status,
-			 a.r.output, a.r.created, a.r.updated);
+	mgmt_status_json(&b, a.r.name, a.r.id, a.r.status, with_input ? a.r.input : NULL, a.r.custom_status, a.r.output,
+			 a.r.created, a.r.updated);
 	store_instance_clear(&a.r);
 	if (b.overflow || b.p == NULL) {
 		buf_free(&b);
@@ -382,7 +382,7 @@ th_client_purge(th_client *c, const char *id)
 	if (e == STORE_STATE)
 		return client_fail(
 			c, TH_ESTATE, NULL,
-			"Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.", id,
-			status_name(a.status));
+			"Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.",
+			id, status_name(a.status));
 	return client_store_fail(c, e, "purge");
 }

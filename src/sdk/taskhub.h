@@ -200,19 +200,19 @@ typedef struct th_client th_client;
 
 typedef enum th_client_err {
 	TH_OK = 0,
-	TH_ENOTFOUND,  /* no such instance */
-	TH_EEXISTS,    /* start: the ID is held by a Pending, Running, ContinuedAsNew or Suspended
+	TH_ENOTFOUND,   /* no such instance */
+	TH_EEXISTS,     /* start: the ID is held by a Pending, Running, ContinuedAsNew or Suspended
 			* instance (the API's 409 "An instance with ID '<id>' already exists.") */
-	TH_EINVALID,   /* a malformed argument: instance ID, name, JSON text, reason */
+	TH_EINVALID,    /* a malformed argument: instance ID, name, JSON text, reason */
 	TH_ENOFUNCTION, /* start: no orchestrator of that name is published by taskhubd */
-	TH_ESTATE,     /* not allowed in the instance's state (an event or a terminate for a
+	TH_ESTATE,      /* not allowed in the instance's state (an event or a terminate for a
 			* finished instance; purge of one that is not finished) */
-	TH_ETOOBIG,    /* a value over the store's cap (4 MiB) */
-	TH_EBUSY,      /* the store stayed busy (deadlock retries exhausted): try again */
-	TH_ENOHUB,     /* open: the task hub does not exist */
-	TH_ECONFIG,    /* open: taskhub.conf unreadable or bad, or the connection not configured */
+	TH_ETOOBIG,     /* a value over the store's cap (4 MiB) */
+	TH_EBUSY,       /* the store stayed busy (deadlock retries exhausted): try again */
+	TH_ENOHUB,      /* open: the task hub does not exist */
+	TH_ECONFIG,     /* open: taskhub.conf unreadable or bad, or the connection not configured */
 	TH_ENOMEM,
-	TH_EIO,        /* any other store or system failure */
+	TH_EIO, /* any other store or system failure */
 } th_client_err;
 
 /* A short static English description of e. */
@@ -315,8 +315,8 @@ void th_check_status_clear(th_check_status *cs);
  * conf's base-path + /instances/..., with taskHub, connection and, when
  * code is neither NULL nor "", code=<code>. flags 0 gives the start's 202
  * body exactly; TH_CHECK_WITH_REWIND the payload with rewindPostUri. */
-th_client_err th_client_check_status(th_client *c, const char *origin, const char *id, const char *code,
-				     unsigned flags, th_check_status *out);
+th_client_err th_client_check_status(th_client *c, const char *origin, const char *id, const char *code, unsigned flags,
+				     th_check_status *out);
 /* scheme://host as the management API derives it from a request: pass
  * the CGI variables HTTP_HOST, HTTPS, HTTP_X_FORWARDED_HOST and
  * HTTP_X_FORWARDED_PROTO (each may be NULL). Writes at most cap bytes. */

@@ -55,8 +55,7 @@ setup(void)
 		 home, keys, wake_path, dir);
 	snprintf(conf_path, sizeof(conf_path), "%s/taskhub.conf", dir);
 	write_file(conf_path, text);
-	snprintf(text, sizeof(text), "home = %s\nhub = TestHub\nanonymous = yes\nwake-socket = %s\n", home,
-		 wake_path);
+	snprintf(text, sizeof(text), "home = %s\nhub = TestHub\nanonymous = yes\nwake-socket = %s\n", home, wake_path);
 	snprintf(anon_conf, sizeof(anon_conf), "%s/anon.conf", dir);
 	write_file(anon_conf, text);
 }
@@ -250,7 +249,8 @@ test_start(th_client *c, int wfd)
 	is_str(th_client_errmsg(c), "Invalid JSON content", "start: the API's words for bad JSON");
 	is_int(th_client_start(c, "HelloSequence", "a/b", NULL, NULL), TH_EINVALID, "start: an ID with '/'");
 	is_str(th_client_errdetail(c),
-	       "instanceId (Parameter 'Instance ID must be valid UTF-8 without control characters or any of / \\ # ?.')",
+	       "instanceId (Parameter 'Instance ID must be valid UTF-8 without control characters or any of / \\ # "
+	       "?.')",
 	       "start: the API's detail for a bad ID");
 	is_int(th_client_start(c, "HelloSequence", "@x", NULL, NULL), TH_EINVALID, "start: an entity-like ID");
 	is_int(th_client_get_status(c, "j", 0, &s), TH_ENOTFOUND, "start: nothing written on refusal");
@@ -321,12 +321,13 @@ test_check_status(th_client *c)
 	is_str(origin, "http://localhost", "origin: no Host");
 
 	is_int(th_client_check_status(c, "https://example.com:8443", "a b", "k+1&x", 0, &cs), TH_OK, "check_status");
-	snprintf(want, sizeof(want),
-		 "{\"id\":\"a b\",\"statusQueryGetUri\":\"%s?%s\",\"sendEventPostUri\":\"%s/raiseEvent/{eventName}?%s\","
-		 "\"terminatePostUri\":\"%s/terminate?reason={text}&%s\",\"purgeHistoryDeleteUri\":\"%s?%s\","
-		 "\"restartPostUri\":\"%s/restart?%s\",\"suspendPostUri\":\"%s/suspend?reason={text}&%s\","
-		 "\"resumePostUri\":\"%s/resume?reason={text}&%s\"}",
-		 pre, suf, pre, suf, pre, suf, pre, suf, pre, suf, pre, suf, pre, suf);
+	snprintf(
+		want, sizeof(want),
+		"{\"id\":\"a b\",\"statusQueryGetUri\":\"%s?%s\",\"sendEventPostUri\":\"%s/raiseEvent/{eventName}?%s\","
+		"\"terminatePostUri\":\"%s/terminate?reason={text}&%s\",\"purgeHistoryDeleteUri\":\"%s?%s\","
+		"\"restartPostUri\":\"%s/restart?%s\",\"suspendPostUri\":\"%s/suspend?reason={text}&%s\","
+		"\"resumePostUri\":\"%s/resume?reason={text}&%s\"}",
+		pre, suf, pre, suf, pre, suf, pre, suf, pre, suf, pre, suf, pre, suf);
 	is_str(cs.body, want, "check_status: the 202 body byte for byte");
 	snprintf(loc, sizeof(loc), "%s?%s", pre, suf);
 	is_str(cs.location, loc, "check_status: Location is statusQueryGetUri");
