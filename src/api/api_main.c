@@ -57,10 +57,11 @@ main(int argc, char **argv)
 	store_options_init(&srv.opt);
 	srv.opt.durability = (enum store_durability)store_durability_parse(srv.conf.durability);
 	srv.opt.group_shared = srv.conf.group[0] != '\0';
-	/* A responder's transactions are short: one blocked for 5 s waits on a
-	 * mutex of a process that died (store.h), and the responder leaves so
-	 * that the web server starts a fresh one. */
-	srv.opt.stall_ms = 5000;
+	/* A responder's transactions are short: one blocked for 15 s waits on
+	 * a mutex of a process that died (store.h), and the responder leaves
+	 * so that the web server starts a fresh one. (5 s was seen to fire
+	 * under a heavily loaded machine running 32 CGI responders at once.) */
+	srv.opt.stall_ms = 15000;
 	if (srv.opt.group_shared)
 		umask(007); /* files the web server and the daemon both write */
 	if (api_connections_parse(&srv) == -1)

@@ -14,7 +14,7 @@ mutex held) and kills it there. Then:
   the environment and carries on: the log says so, the lock file names a
   new pid, and a HelloSequence started afterwards completes through the
   HTTP API;
-- the responders behind lighttpd (a 5 s watch) leave when blocked in the
+- the responders behind lighttpd (a 15 s watch) leave when blocked in the
   same way, and lighttpd starts fresh ones: a request during the stall is
   answered (a 5xx at worst), and requests after it work.
 
