@@ -16,6 +16,7 @@
   a grandchild running (which must be gone afterwards), one failing with
   a message on stderr; orchestrators that hang or answer garbage.
 - A child's environment is only the documented variables.
+- A child never outlives the daemon (kill -9 of taskhubd kills it).
 
 TAP on stdout; exit 1 when any check failed.
 """
@@ -122,6 +123,30 @@ def hostile_orchestrators(s):
         "an orchestrator answering garbage fails, saying so", json.dumps(st))
 
 
+def children_die_with_daemon(s):
+    """A child never outlives the daemon: kill -9 taskhubd while an
+    activity child runs (Hang: `exec sleep 1000`), and the child is gone
+    (parent-death signal); the restarted daemon runs the activity again
+    (at least once) and its timeout ends it as before."""
+    def sleepers():
+        r = subprocess.run(["pgrep", "-f", "sleep 1000"], stdout=subprocess.PIPE, universal_newlines=True)
+        return [p for p in r.stdout.split() if p]
+    s.api.start("CallActivity", {"name": "Hang"}, "orphaned-by-crash")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not sleepers():
+        time.sleep(0.05)
+    tap.ok(bool(sleepers()), "the Hang child is running")
+    s.daemon.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and sleepers():
+        time.sleep(0.05)
+    tap.ok(not sleepers(), "kill -9 of taskhubd takes its children with it", " ".join(sleepers()))
+    s.daemon.start()
+    st = s.api.wait("orphaned-by-crash")
+    tap.eq(st.get("output"), {"error": "Activity function 'Hang' did not finish within 3000 ms (killed)"},
+           "after the restart the activity ran again and timed out as before")
+
+
 def environment(s):
     s.api.start("CallActivity", {"name": "Env"}, "env")
     st = s.api.wait("env")
@@ -142,7 +167,8 @@ def main():
     with e2e.stack(EXE_SAMPLES) as s:
         e2e.run_parts(tap, [hello, booking], s)
     with e2e.stack(EXE_TESTAPP) as s:
-        e2e.run_parts(tap, [tour, fails, hostile_activities, hostile_orchestrators, environment], s)
+        e2e.run_parts(tap, [tour, fails, hostile_activities, hostile_orchestrators, environment,
+                            children_die_with_daemon], s)
     tap.diag(f"{time.monotonic() - t0:.1f} s in all (not asserted)")
     return tap.done()
 
