@@ -187,14 +187,8 @@ static enum store_err
 purge1_txn(struct store_txn *tx, void *arg)
 {
 	struct purge1_arg *a = arg;
-	struct store_instance r;
-	enum store_err e;
 
-	if ((e = store_instance_get(tx, a->h, a->id, 0, &r)) != STORE_OK)
-		return e;
-	a->status = r.status;
-	store_instance_clear(&r);
-	return store_instance_purge(tx, a->h, a->id);
+	return store_instance_purge(tx, a->h, a->id, &a->status);
 }
 
 void

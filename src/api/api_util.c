@@ -177,18 +177,10 @@ api_answer_started(struct api_ctx *c, const char *id, double timeout, double pol
 int
 api_id_ok(struct api_ctx *c, const char *id)
 {
-	const char *why = NULL;
+	const char *why = ids_instance_why(id);
 
-	if (ids_instance_valid(id, 0))
+	if (why == NULL)
 		return 1;
-	if (*id == '\0')
-		why = "Instance ID must not be empty.";
-	else if (strlen(id) > IDS_INSTANCE_MAX)
-		why = "Instance ID must not be longer than 256 characters.";
-	else if (*id == '@')
-		why = "Instance ID must not start with @.";
-	else
-		why = "Instance ID must be valid UTF-8 without control characters or any of / \\ # ?.";
 	{
 		char exc[200];
 

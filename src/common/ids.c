@@ -174,3 +174,17 @@ ids_new_guid(char out[33])
 	out[32] = '\0';
 	return 0;
 }
+
+const char *
+ids_instance_why(const char *id)
+{
+	if (id != NULL && ids_instance_valid(id, 0))
+		return NULL;
+	if (id == NULL || *id == '\0')
+		return "Instance ID must not be empty.";
+	if (strlen(id) > IDS_INSTANCE_MAX)
+		return "Instance ID must not be longer than 256 characters.";
+	if (*id == '@')
+		return "Instance ID must not start with @.";
+	return "Instance ID must be valid UTF-8 without control characters or any of / \\ # ?.";
+}

@@ -18,6 +18,9 @@ int ids_utf8_valid(const char *s, size_t len);
 /* Non-empty, <= 256 bytes, valid UTF-8, no control characters, none of / \ # ?.
  * allow_entity: an ID beginning with '@' (reserved for entities) is accepted. */
 int ids_instance_valid(const char *id, int allow_entity);
+/* Why id is not a valid instance ID (the API's message), or NULL when it
+ * is one. Static text. */
+const char *ids_instance_why(const char *id);
 /* Task hub names: an ASCII letter then letters and digits, 3 to 45 long. */
 int ids_hub_valid(const char *hub);
 /* Function and entity names: non-empty, <= 256 bytes, UTF-8, no control

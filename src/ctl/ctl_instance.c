@@ -351,7 +351,7 @@ inst_purge_txn(struct store_txn *tx, void *arg)
 {
 	struct inst_purge *a = arg;
 
-	return store_instance_purge(tx, a->h, a->id);
+	return store_instance_purge(tx, a->h, a->id, NULL);
 }
 
 int

@@ -109,16 +109,8 @@ client_id_ok(struct th_client *c, const char *id)
 {
 	const char *why;
 
-	if (id != NULL && ids_instance_valid(id, 0))
+	if ((why = ids_instance_why(id)) == NULL)
 		return 1;
-	if (id == NULL || *id == '\0')
-		why = "Instance ID must not be empty.";
-	else if (strlen(id) > IDS_INSTANCE_MAX)
-		why = "Instance ID must not be longer than 256 characters.";
-	else if (*id == '@')
-		why = "Instance ID must not start with @.";
-	else
-		why = "Instance ID must be valid UTF-8 without control characters or any of / \\ # ?.";
 	{
 		char exc[200];
 

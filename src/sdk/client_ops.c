@@ -141,28 +141,17 @@ struct start_arg {
 	int no_function;
 };
 
-/* The registry lookup and the singleton create in one transaction, as the
- * API's start: of N concurrent starts with one ID exactly one commits. */
+/* The registry lookup and the singleton create in one transaction
+ * (store_instance_start): of N concurrent starts with one ID exactly one
+ * commits. */
 static enum store_err
 start_txn(struct store_txn *tx, void *arg)
 {
 	struct start_arg *a = arg;
-	struct store_function f;
-	enum store_err e;
+	enum store_err e = store_instance_start(tx, a->h, &a->cr, a->name, sizeof(a->name));
 
-	a->no_function = 0;
-	e = store_function_get(tx, a->h, STORE_FN_ORCHESTRATOR, a->cr.name, &f);
-	if (e == STORE_NOTFOUND) {
-		a->no_function = 1;
-		return STORE_NOTFOUND;
-	}
-	if (e != STORE_OK)
-		return e;
-	/* The instance carries the name as the function registered it. */
-	snprintf(a->name, sizeof(a->name), "%s", f.name);
-	store_function_clear(&f);
-	a->cr.name = a->name;
-	return store_instance_create(tx, a->h, &a->cr, NULL);
+	a->no_function = e == STORE_NOFUNCTION;
+	return a->no_function ? STORE_NOTFOUND : e;
 }
 
 struct fnlist_arg {
@@ -359,14 +348,8 @@ static enum store_err
 purge_txn(struct store_txn *tx, void *arg)
 {
 	struct purge_arg *a = arg;
-	struct store_instance r;
-	enum store_err e;
 
-	if ((e = store_instance_get(tx, a->h, a->id, 0, &r)) != STORE_OK)
-		return e;
-	a->status = r.status;
-	store_instance_clear(&r);
-	return store_instance_purge(tx, a->h, a->id);
+	return store_instance_purge(tx, a->h, a->id, &a->status);
 }
 
 th_client_err

@@ -36,8 +36,9 @@ enum store_err {
 	STORE_NOMEM,
 	STORE_VERSION, /* the hub's schema is newer than this program */
 	STORE_RETRY,   /* internal to transaction bodies: abort and run again */
+	STORE_NOFUNCTION, /* a start of an orchestrator the registry does not have */
 };
-#define STORE_ERR_COUNT (STORE_RETRY + 1)
+#define STORE_ERR_COUNT (STORE_NOFUNCTION + 1)
 
 /* A short static English description. */
 const char *store_strerror(enum store_err e);
@@ -152,6 +153,13 @@ struct store_create {
  * *replaced (may be NULL) says whether an old instance was overwritten. */
 enum store_err store_instance_create(struct store_txn *tx, struct store_hub *h, const struct store_create *c,
 				     int *replaced);
+/* A start, as the API and the client API make it: the orchestrator must
+ * be in the function registry (STORE_NOFUNCTION otherwise), and the
+ * instance takes the name as registered (written into name, len bytes;
+ * c->name then points there) with store_instance_create()'s singleton
+ * rule, all in tx. */
+enum store_err store_instance_start(struct store_txn *tx, struct store_hub *h, struct store_create *c, char *name,
+				    size_t len);
 /* Reads one instance (with_input 0 leaves input NULL to save a copy). */
 enum store_err store_instance_get(struct store_txn *tx, struct store_hub *h, const char *id, int with_input,
 				  struct store_instance *out);
@@ -180,8 +188,9 @@ enum store_err store_instance_query(struct store_txn *tx, struct store_hub *h, c
 enum store_err store_instance_counts(struct store_txn *tx, struct store_hub *h, uint64_t counts[8]);
 
 /* Deletes one terminal instance with its history, inbox and ready entry.
- * STORE_NOTFOUND, or STORE_STATE when it is not terminal. */
-enum store_err store_instance_purge(struct store_txn *tx, struct store_hub *h, const char *id);
+ * STORE_NOTFOUND, or STORE_STATE when it is not terminal; *status (may be
+ * NULL) gets the status it had. */
+enum store_err store_instance_purge(struct store_txn *tx, struct store_hub *h, const char *id, int *status);
 
 struct store_purge_filter {
 	int64_t created_from, created_to; /* inclusive; 0 = unbounded */

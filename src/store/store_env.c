@@ -49,6 +49,7 @@ static const char *const store_errstr[STORE_ERR_COUNT] = {
 	[STORE_NOMEM] = "out of memory",
 	[STORE_VERSION] = "store schema is newer than this program",
 	[STORE_RETRY] = "transaction must be retried",
+	[STORE_NOFUNCTION] = "no such orchestrator function",
 };
 
 const char *

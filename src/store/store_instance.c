@@ -535,7 +535,7 @@ inst_delete(struct store_txn *tx, struct store_hub *h, const char *id)
 }
 
 enum store_err
-store_instance_purge(struct store_txn *tx, struct store_hub *h, const char *id)
+store_instance_purge(struct store_txn *tx, struct store_hub *h, const char *id, int *status)
 {
 	struct store_instance r;
 	enum store_err e;
@@ -545,6 +545,8 @@ store_instance_purge(struct store_txn *tx, struct store_hub *h, const char *id)
 		return STORE_NOTFOUND;
 	if ((e = inst_read(tx, h, id, DB_RMW, 0, &r)) != STORE_OK)
 		return e;
+	if (status != NULL)
+		*status = r.status;
 	terminal = status_is_terminal(r.status);
 	store_instance_clear(&r);
 	if (!terminal)
@@ -643,4 +645,19 @@ store_purge_batch(struct store *st, struct store_hub *h, const struct store_purg
 		*more = a.more;
 	}
 	return e;
+}
+
+enum store_err
+store_instance_start(struct store_txn *tx, struct store_hub *h, struct store_create *c, char *name, size_t len)
+{
+	struct store_function f;
+	enum store_err e;
+
+	if ((e = store_function_get(tx, h, STORE_FN_ORCHESTRATOR, c->name, &f)) != STORE_OK)
+		return e == STORE_NOTFOUND ? STORE_NOFUNCTION : e;
+	/* The instance carries the name as the function registered it. */
+	snprintf(name, len, "%s", f.name);
+	store_function_clear(&f);
+	c->name = name;
+	return store_instance_create(tx, h, c, NULL);
 }

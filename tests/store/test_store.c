@@ -994,7 +994,7 @@ test_query(void)
 static enum store_err
 do_purge(struct store_txn *tx, struct call *c)
 {
-	return store_instance_purge(tx, hub, c->id);
+	return store_instance_purge(tx, hub, c->id, NULL);
 }
 
 static void
