@@ -34,18 +34,8 @@ static enum store_err
 ctl_txn(struct store_txn *tx, void *arg)
 {
 	struct ctl_arg *a = arg;
-	struct store_instance r;
-	enum store_err e;
 
-	a->status = -1;
-	if ((e = store_instance_get(tx, a->h, a->id, 0, &r)) != STORE_OK)
-		return e;
-	a->status = r.status;
-	store_instance_clear(&r);
-	if ((a->allowed & STATUS_BIT(a->status)) == 0)
-		return STORE_STATE;
-	a->ev.execution_id = NULL; /* targets the latest execution */
-	return store_inbox_append(tx, a->h, a->id, &a->ev, a->now);
+	return store_instance_request(tx, a->h, a->id, a->allowed, &a->ev, a->now, &a->status);
 }
 
 /* Runs ctl_txn and answers 202, 404, 410 or 409 (msg409 has one %s for the id, one for the state). */

@@ -73,6 +73,7 @@ void store_options_init(struct store_options *o);
 struct store;
 struct store_hub;
 struct store_txn;
+struct store_event;
 
 /* Opens (and, after a crash, recovers) the environment at home. Every process
  * registers itself so that the next opener notices a dead one. */
@@ -160,6 +161,12 @@ enum store_err store_instance_create(struct store_txn *tx, struct store_hub *h, 
  * rule, all in tx. */
 enum store_err store_instance_start(struct store_txn *tx, struct store_hub *h, struct store_create *c, char *name,
 				    size_t len);
+/* Records a request for the daemon (raise event, terminate, suspend,
+ * resume, rewind): ev goes to the inbox of id when its status is in
+ * allowed (STATUS_BIT mask), else STORE_STATE; *status gets the status
+ * read (-1 when there is no instance). */
+enum store_err store_instance_request(struct store_txn *tx, struct store_hub *h, const char *id, unsigned allowed,
+				      const struct store_event *ev, int64_t now, int *status);
 /* Reads one instance (with_input 0 leaves input NULL to save a copy). */
 enum store_err store_instance_get(struct store_txn *tx, struct store_hub *h, const char *id, int with_input,
 				  struct store_instance *out);

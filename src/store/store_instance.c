@@ -661,3 +661,22 @@ store_instance_start(struct store_txn *tx, struct store_hub *h, struct store_cre
 	c->name = name;
 	return store_instance_create(tx, h, c, NULL);
 }
+
+enum store_err
+store_instance_request(struct store_txn *tx, struct store_hub *h, const char *id, unsigned allowed,
+		       const struct store_event *ev, int64_t now, int *status)
+{
+	struct store_instance r;
+	struct store_event e2 = *ev;
+	enum store_err e;
+
+	*status = -1;
+	if ((e = store_instance_get(tx, h, id, 0, &r)) != STORE_OK)
+		return e;
+	*status = r.status;
+	store_instance_clear(&r);
+	if ((allowed & STATUS_BIT(*status)) == 0)
+		return STORE_STATE;
+	e2.execution_id = NULL; /* targets the latest execution */
+	return store_inbox_append(tx, h, id, &e2, now);
+}
