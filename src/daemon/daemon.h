@@ -57,6 +57,10 @@ struct daemon {
 	struct daemon_hub hubs[DAEMON_MAX_HUBS];
 	size_t nhubs;
 
+	/* entity work: FIFO of "@name@key" with operations, deduplicated */
+	struct daemon_ready *ent_head, *ent_tail;
+	struct sset ent_set;
+
 	/* orchestration work: FIFO of instances, deduplicated by ready_set */
 	struct daemon_ready *ready_head, *ready_tail;
 	size_t ready_len;
@@ -82,7 +86,7 @@ struct daemon {
 	int64_t next_rescan, next_maintain;
 	volatile int stopping;
 
-	uint64_t episodes, activities, timers_fired; /* counters for the log */
+	uint64_t episodes, activities, timers_fired, entity_ops; /* counters for the log */
 };
 
 /* sched.c: queues */
@@ -104,5 +108,9 @@ int sched_publish(struct daemon *d);
 /* episode.c: runs up to max queued orchestration episodes in one
  * transaction; returns how many ran. */
 size_t episode_run_batch(struct daemon *d, size_t max);
+
+/* entity.c: applies the operations of up to max queued entities in one
+ * transaction; returns how many entities were looked at. */
+size_t entity_run_batch(struct daemon *d, size_t max);
 
 #endif

@@ -33,10 +33,24 @@ sched_ready_push(struct daemon *d, int hub, const char *id)
 	char key[600];
 	int added;
 
-	/* Entities are applied by the entity dispatcher, not by episodes. */
-	if (id[0] == '@')
-		return;
 	snprintf(key, sizeof(key), "%d/%s", hub, id);
+	/* Entities are applied by the entity dispatcher (entity.c). */
+	if (id[0] == '@') {
+		if (sset_add(&d->ent_set, key) != 1)
+			return;
+		if ((r = calloc(1, sizeof(*r))) == NULL || (r->id = strdup(id)) == NULL) {
+			free(r);
+			sset_del(&d->ent_set, key);
+			return;
+		}
+		r->hub = hub;
+		if (d->ent_tail != NULL)
+			d->ent_tail->next = r;
+		else
+			d->ent_head = r;
+		d->ent_tail = r;
+		return;
+	}
 	/* An executable's episode is in progress: look again after it. */
 	if (sset_has(&d->orch_busy, key)) {
 		sset_add(&d->orch_dirty, key);
@@ -505,6 +519,8 @@ sched_timers(struct daemon *d)
 
 struct sched_scan {
 	struct store_hub *h;
+	char **eids; /* entities with operations */
+	size_t ne;
 	int full;
 	size_t inflight;
 	char **ids;
@@ -521,12 +537,15 @@ sched_scan_body(struct store_txn *tx, void *arg)
 	enum store_err e;
 
 	store_strv_free(s->ids, s->n);
+	store_strv_free(s->eids, s->ne);
 	store_task_free_array(s->tasks, s->ntasks);
-	s->ids = NULL;
+	s->ids = s->eids = NULL;
 	s->tasks = NULL;
-	s->n = s->ntasks = 0;
+	s->n = s->ne = s->ntasks = 0;
 	s->next_timer = 0;
 	if ((e = store_ready_scan(tx, s->h, STORE_READY_ORCHESTRATIONS, SCHED_SCAN_MAX, &s->ids, &s->n)) != STORE_OK)
+		return e;
+	if ((e = store_ready_scan(tx, s->h, STORE_READY_ENTITIES, SCHED_SCAN_MAX, &s->eids, &s->ne)) != STORE_OK)
 		return e;
 	if (!s->full)
 		return STORE_OK;
@@ -584,6 +603,8 @@ sched_rescan(struct daemon *d, int full)
 		} else {
 			for (size_t i = 0; i < s.n; i++)
 				sched_ready_push(d, (int)hub, s.ids[i]);
+			for (size_t i = 0; i < s.ne; i++)
+				sched_ready_push(d, (int)hub, s.eids[i]);
 			/* A full page: more is waiting behind it; look again once
 			 * this much is done. */
 			if (s.n == SCHED_SCAN_MAX)
@@ -596,6 +617,7 @@ sched_rescan(struct daemon *d, int full)
 				d->next_timer = s.next_timer;
 		}
 		store_strv_free(s.ids, s.n);
+		store_strv_free(s.eids, s.ne);
 		store_task_free_array(s.tasks, s.ntasks);
 	}
 }

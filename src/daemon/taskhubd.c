@@ -252,7 +252,7 @@ taskhubd_timeout_ms(struct daemon *d, int64_t now)
 {
 	int64_t until = d->next_rescan;
 
-	if (d->ready_head != NULL || d->results != NULL || d->prep_head != NULL || d->rescan)
+	if (d->ready_head != NULL || d->results != NULL || d->prep_head != NULL || d->ent_head != NULL || d->rescan)
 		return 0;
 	if (d->next_maintain < until)
 		until = d->next_maintain;
@@ -287,6 +287,8 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 				(d->ready_head != NULL || d->results != NULL || d->prep_head != NULL);
 		     k++)
 			episode_run_batch(d, d->app.host.max_orchestrators);
+		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN && d->ent_head != NULL; k++)
+			entity_run_batch(d, d->app.host.max_entities);
 		if (d->ready_head == NULL && d->rescan_more) {
 			d->rescan_more = 0;
 			d->rescan = 1;
@@ -434,6 +436,7 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	sset_init(&d.ready_set);
 	sset_init(&d.orch_busy);
+	sset_init(&d.ent_set);
 	sset_init(&d.orch_dirty);
 	sset_init(&d.tasks_inflight);
 	d.rescan_every_us = TASKHUBD_RESCAN_US;
@@ -468,8 +471,9 @@ main(int argc, char **argv)
 		sched_collect(&d);
 		sched_results_commit(&d);
 	}
-	log_info("stopped: %llu episodes, %llu activities, %llu timers", (unsigned long long)d.episodes,
-		 (unsigned long long)d.activities, (unsigned long long)d.timers_fired);
+	log_info("stopped: %llu episodes, %llu activities, %llu timers, %llu entity operations",
+		 (unsigned long long)d.episodes, (unsigned long long)d.activities, (unsigned long long)d.timers_fired,
+		 (unsigned long long)d.entity_ops);
 	while (d.ready_head != NULL) {
 		struct daemon_ready *r = d.ready_head;
 		d.ready_head = r->next;
@@ -478,6 +482,13 @@ main(int argc, char **argv)
 	}
 	sset_free(&d.ready_set);
 	sset_free(&d.orch_busy);
+	sset_free(&d.ent_set);
+	while (d.ent_head != NULL) {
+		struct daemon_ready *r = d.ent_head;
+		d.ent_head = r->next;
+		free(r->id);
+		free(r);
+	}
 	sset_free(&d.orch_dirty);
 	while (d.prep_head != NULL) {
 		struct daemon_prep *p = d.prep_head;

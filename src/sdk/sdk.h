@@ -31,4 +31,26 @@ void sdk_activity_run(th_activity_fn *fn, const char *name, const char *instance
 /* Frees the strings and zeroes r; safe on a zeroed struct. */
 void sdk_activity_result_clear(struct sdk_activity_result *r);
 
+/* One entity operation's outcome. ok: state is the new state (NULL when
+ * deleted or never set), result the operation's result JSON ("null" when
+ * none), signals the operations to send. !ok: error is the reason and
+ * the state is untouched. All malloc'd; sdk_entity_result_clear(). */
+struct sdk_entity_signal {
+	char *id; /* "@name@key", name lower-cased */
+	char *op, *input;
+};
+struct sdk_entity_result {
+	int ok;
+	char *state;
+	char *result;
+	char *error;
+	struct sdk_entity_signal *signals;
+	size_t nsignals;
+};
+
+/* Runs fn for one operation over the given state (borrowed; NULL = none). */
+void sdk_entity_run(th_entity_fn *fn, const char *name, const char *key, const char *op, const char *input,
+		    const char *state, struct sdk_entity_result *out);
+void sdk_entity_result_clear(struct sdk_entity_result *r);
+
 #endif

@@ -170,6 +170,36 @@ void th_activity_set_output(th_activity *a, const char *json);
  * `return th_activity_fail(a, "...", NULL);`. */
 int th_activity_fail(th_activity *a, const char *reason, const char *details);
 
+/* ---- entities ----------------------------------------------------------------
+ *
+ * An entityTrigger function is called once per operation, in arrival
+ * order, with the entity's state as the previous operation left it:
+ *
+ *   entityTrigger   int entry(th_entity *e);   0 = done, -1 = failed,
+ *                                              TH_ENTITY_NOT_HANDLED
+ *
+ * A failed operation changes nothing (its state changes and signals are
+ * dropped). An operation the function does not handle is a failure,
+ * except "delete", which then deletes the state. Memory as for
+ * activities: an arena per operation. */
+typedef struct th_entity th_entity;
+typedef int th_entity_fn(th_entity *e);
+#define TH_ENTITY_NOT_HANDLED 1
+
+th_arena *th_entity_arena(th_entity *e);
+const char *th_entity_name(th_entity *e);      /* as registered */
+const char *th_entity_key(th_entity *e);       /* "" for the empty key */
+const char *th_entity_operation(th_entity *e);
+const char *th_entity_input(th_entity *e);     /* JSON text, "null" when none */
+const char *th_entity_get_state(th_entity *e); /* JSON text, NULL when the entity has none */
+void th_entity_set_state(th_entity *e, const char *json); /* copied */
+void th_entity_delete_state(th_entity *e);
+void th_entity_return(th_entity *e, const char *json); /* the operation's result (calls) */
+/* Records a failure reason (copied); returns -1 for `return th_entity_fail(...)`. */
+int th_entity_fail(th_entity *e, const char *reason);
+/* Signals operation on entity name/key once this operation succeeds. */
+void th_entity_signal(th_entity *e, const char *name, const char *key, const char *operation, const char *input);
+
 /* ---- client ------------------------------------------------------------------
  *
  * The client API: for user programs (CGI programs such as the sample
