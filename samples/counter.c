@@ -40,3 +40,29 @@ counter(th_entity *e)
 	}
 	return TH_ENTITY_NOT_HANDLED;
 }
+
+/*
+ * CounterUser — an orchestration using the Counter entity: input a key
+ * (a JSON string). Signals add(5), then calls get (the signal arrives
+ * first: operations from one sender keep their order), then calls add with
+ * a non-integer, which fails; output {"value":N,"error":"<its reason>"}.
+ */
+const char *counter_user(th_orch *o);
+
+const char *
+counter_user(th_orch *o)
+{
+	th_arena *a = th_orch_arena(o);
+	const char *key = sjson_string(a, th_get_input(o));
+	const char *value;
+	th_task *bad;
+
+	if (key == NULL)
+		th_fail(o, "CounterUser expects a key (a JSON string)", NULL);
+	th_signal_entity(o, "Counter", key, "add", "5");
+	value = th_await_result(o, th_call_entity(o, "Counter", key, "get", NULL));
+	bad = th_call_entity(o, "Counter", key, "add", "\"x\"");
+	th_await(o, bad);
+	return th_printf(a, "{\"value\":%s,\"error\":%s}", value ? value : "null",
+			 th_json_string(a, th_task_error(bad)));
+}

@@ -312,6 +312,7 @@ episode_replay(const struct core_episode_in *in, struct core_arena *a, struct co
 			act->instance_id = ep_str(&e, p->act.instance_id);
 			act->execution_id = ep_str(&e, p->act.execution_id);
 			act->input = ep_str(&e, p->act.input);
+			act->version = ep_str(&e, p->act.version);
 			memset(&ev, 0, sizeof(ev));
 			ev.event_id = p->act.id;
 			ev.task_id = p->chain;
@@ -334,6 +335,7 @@ episode_replay(const struct core_episode_in *in, struct core_arena *a, struct co
 			default:
 				ev.type = EVENT_EVENT_SENT;
 				ev.instance_id = p->act.instance_id;
+				ev.version = p->act.version; /* an entity call's request ID */
 				break;
 			}
 			ep_add(&e, &ev);

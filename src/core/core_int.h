@@ -194,6 +194,7 @@ struct th_task *core_sched_suborch(th_orch *o, const char *name, const char *ins
 				   int32_t chain);
 /* fire_at is clamped to [0, CORE_TIME_MAX]. */
 struct th_task *core_sched_timer(th_orch *o, int64_t fire_at, int32_t chain);
+void core_event_complete(th_orch *o, struct th_task *w, const struct core_event *ev);
 
 /* The latest time a timer may name: 9999-12-31T23:59:59Z in µs. Time sums
  * saturate there instead of overflowing (a "forever" timeout from user

@@ -326,6 +326,17 @@ core_waiter_add(th_orch *o, struct th_task *w)
 		task_link(o, w->timer, w);
 }
 
+/* An event completes its waiter with its data; an entity's answer to a
+ * failed call carries the reason in detail and fails it. */
+void
+core_event_complete(th_orch *o, struct th_task *w, const struct core_event *ev)
+{
+	if (ev->detail != NULL)
+		core_task_finish(o, w, TH_TASK_FAILED, NULL, core_xstrdup(o, ev->detail), NULL);
+	else
+		core_task_finish(o, w, TH_TASK_COMPLETED, core_xstrdup(o, ev->data ? ev->data : "null"), NULL, NULL);
+}
+
 void
 core_event_raised(th_orch *o, const struct core_event *ev)
 {
@@ -345,7 +356,7 @@ core_event_raised(th_orch *o, const struct core_event *ev)
 		/* The event won the race: its timeout timer is cancelled. */
 		if (w->timer)
 			core_task_finish(o, w->timer, TH_TASK_CANCELED, NULL, NULL, NULL);
-		core_task_finish(o, w, TH_TASK_COMPLETED, core_xstrdup(o, ev->data ? ev->data : "null"), NULL, NULL);
+		core_event_complete(o, w, ev);
 		return;
 	}
 	q = core_xalloc(o, sizeof(*q));

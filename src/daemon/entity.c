@@ -75,6 +75,25 @@ ent_split(const char *id, char *name, size_t len, const char **key)
 	return 0;
 }
 
+/* The answer to a call goes to the calling instance, if it still exists. */
+static enum store_err
+ent_answer(struct store_txn *tx, struct ent_batch *b, int hub, const char *caller, const struct store_event *ans,
+	   int64_t now)
+{
+	struct store_hub *h = b->d->hubs[hub].h;
+	struct store_instance inst;
+	enum store_err e = store_instance_get(tx, h, caller, 0, &inst);
+
+	if (e == STORE_NOTFOUND)
+		return STORE_OK;
+	if (e != STORE_OK)
+		return e;
+	store_instance_clear(&inst);
+	if ((e = store_inbox_append(tx, h, caller, ans, now)) == STORE_OK)
+		ent_ready(b, hub, caller);
+	return e;
+}
+
 /* One entity's batch inside the transaction. */
 static enum store_err
 ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
@@ -124,9 +143,29 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 		sdk_entity_run((th_entity_fn *)fn->sym, fn->name, key, ev[i].name, ev[i].data, state, &res);
 		store_txn_watch(tx, 1);
 		b->applied++;
+		/* A call (its request ID in version) gets its answer: an event
+		 * named by the request ID, the result as its data or the reason
+		 * of a failure as its detail. */
+		if (ev[i].version != NULL && ev[i].instance_id != NULL && ev[i].instance_id[0] != '@') {
+			struct store_event ans;
+			memset(&ans, 0, sizeof(ans));
+			ans.type = EVENT_EVENT_RAISED;
+			ans.event_id = -1;
+			ans.task_id = -1;
+			ans.timestamp = now;
+			ans.name = ev[i].version;
+			ans.instance_id = (char *)r->id;
+			if (res.ok)
+				ans.data = res.result;
+			else
+				ans.detail = res.error ? res.error : "the operation failed";
+			if ((e = ent_answer(tx, b, r->hub, ev[i].instance_id, &ans, now)) != STORE_OK) {
+				sdk_entity_result_clear(&res);
+				break;
+			}
+		}
 		if (!res.ok) {
-			/* A failed operation changes nothing; a signal has no one
-			 * to report to. */
+			/* A failed operation changes nothing. */
 			log_info("entity %s: operation '%s' failed: %s", r->id, ev[i].name, res.error ? res.error : "?");
 			sdk_entity_result_clear(&res);
 			continue;

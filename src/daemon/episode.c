@@ -445,6 +445,7 @@ ep_actions(struct store_txn *tx, struct ep_batch *b, int hub, const struct store
 			ev.name = (char *)a->name;
 			ev.data = (char *)a->input;
 			ev.instance_id = inst->id;
+			ev.version = (char *)a->version; /* an entity call's request ID */
 			e = ep_message(tx, b, hub, a->instance_id, NULL, &ev, now);
 			break;
 		default:

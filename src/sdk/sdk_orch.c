@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/timefmt.h"
 #include "core/core_int.h"
@@ -138,7 +139,7 @@ th_wait_for_event(th_orch *o, const char *name)
 
 	t->name = core_xstrdup(o, name ? name : "");
 	if ((ev = core_event_take(o, t->name)) != NULL)
-		core_task_finish(o, t, TH_TASK_COMPLETED, core_xstrdup(o, ev->data ? ev->data : "null"), NULL, NULL);
+		core_event_complete(o, t, ev);
 	else
 		core_waiter_add(o, t);
 	return t;
@@ -175,6 +176,42 @@ th_send_event(th_orch *o, const char *instance_id, const char *name, const char 
 	p = core_action_new(o, CORE_ACT_SEND_EVENT, name, -1);
 	p->act.instance_id = core_xstrdup(o, instance_id ? instance_id : "");
 	p->act.input = core_xstrdup(o, input);
+}
+
+/* "@name@key" with the name lower-cased, as the API and the daemon key
+ * entities; NULL (the orchestration failed) for an invalid name or key. */
+static const char *
+orch_entity_id(th_orch *o, const char *name, const char *key)
+{
+	char low[IDS_NAME_MAX + 1];
+
+	if (name == NULL || !ids_name_valid(name) || key == NULL || !ids_entity_key_valid(key))
+		core_fail(o, "ArgumentException", "An entity name or key is not valid.", NULL);
+	ids_lower(low, name, sizeof(low));
+	return th_printf(th_orch_arena(o), "@%s@%s", low, key);
+}
+
+void
+th_signal_entity(th_orch *o, const char *name, const char *key, const char *operation, const char *input)
+{
+	th_send_event(o, orch_entity_id(o, name, key), operation, input);
+}
+
+th_task *
+th_call_entity(th_orch *o, const char *name, const char *key, const char *operation, const char *input)
+{
+	const char *id = orch_entity_id(o, name, key);
+	/* The request ID is a deterministic GUID: the same on every replay,
+	 * and the name of the event that carries the answer. */
+	const char *request = th_new_guid(o);
+	struct core_pend *p;
+
+	orch_check_json(o, input, "entity call", operation);
+	p = core_action_new(o, CORE_ACT_SEND_EVENT, operation, -1);
+	p->act.instance_id = core_xstrdup(o, id);
+	p->act.input = core_xstrdup(o, input);
+	p->act.version = core_xstrdup(o, request);
+	return th_wait_for_event(o, request);
 }
 
 th_task *

@@ -126,6 +126,11 @@ th_task *th_wait_for_event(th_orch *o, const char *name);
 th_task *th_wait_for_event_timeout(th_orch *o, const char *name, int64_t timeout_us);
 /* Raises event name on another instance (fire and forget). */
 void th_send_event(th_orch *o, const char *instance_id, const char *name, const char *input);
+/* Entities from orchestrations. A signal is fire and forget; a call
+ * completes with the operation's result, or fails with its reason. Both
+ * are recorded in the history (EventSent), so replay is deterministic. */
+void th_signal_entity(th_orch *o, const char *name, const char *key, const char *operation, const char *input);
+th_task *th_call_entity(th_orch *o, const char *name, const char *key, const char *operation, const char *input);
 /* th_when_all completes when all tasks have (result: a JSON array of
  * their results in order; it fails as soon as one fails, with that
  * error). th_when_any completes when the first one has: th_await()

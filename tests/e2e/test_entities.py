@@ -10,6 +10,8 @@ taskhubd (the Counter sample in C), end to end through lighttpd.
   message.
 - kill -9 of taskhubd in the middle of entity batches, restart, three
   times: no operation applied twice or lost (the exact sum again).
+- Calls from an orchestration (CounterUser): a signal, a call and its
+  result, a call of an operation that fails and its reason.
 - Listing: GET entities/Counter with fetchState, lastOperationTimeFrom/To
   and paging over counters the daemon wrote.
 
@@ -94,6 +96,18 @@ def operations(s):
     tap.eq((wait_state(s, "Case", 3), wait_state(s, "case", 4)), (3, 4), "two entities, one per key")
 
 
+def calls(s):
+    """Signal, call and a failing call from an orchestration."""
+    s.api.start("CounterUser", "calls", "counter-user")
+    st = s.api.wait("counter-user", history=True)
+    tap.eq((st.get("runtimeStatus"), st.get("output")),
+           ("Completed", {"value": 5, "error": "add expects an integer"}),
+           "an orchestration signals, calls (result) and calls an operation that fails (its reason)")
+    tap.eq(wait_state(s, "calls", 5), 5, "the failed call changed nothing")
+    sent = [e for e in st.get("historyEvents", []) if e.get("EventType") == "EventSent"]
+    tap.eq(len(sent), 3, "the signal and both calls are in the history (EventSent)")
+
+
 def crashes(s):
     total = 0
     rng = random.Random(int(os.environ.get("TASKHUB_E2E_SEED", "0")) or None)
@@ -142,7 +156,7 @@ def listing(s):
 def main():
     e2e.require(e2e.samples_app())
     with e2e.stack(e2e.samples_app()) as s:
-        e2e.run_parts(tap, [ten_thousand, operations, crashes, listing], s)
+        e2e.run_parts(tap, [ten_thousand, operations, calls, crashes, listing], s)
     return tap.done()
 
 
