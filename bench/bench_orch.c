@@ -17,6 +17,8 @@
  *   fanout   one instance fanning out to N Noop activities and in again
  *   events   one instance waiting for N events, all raised at once
  *   idle     N instances waiting for an event: the daemon's resident memory
+ *   entity   N add signals to one Counter entity: operations/s
+ *   entities N add signals spread over 1,000 Counter entities
  *
  * Usage: bench_orch -D taskhubd -a app-folder [-d durability] [-n N] scenario...
  * Prints one Markdown table row per scenario. No assertion: the figures
@@ -421,6 +423,68 @@ sc_events(struct bench *b, size_t n)
 	bench_down(b);
 }
 
+struct bench_signals {
+	struct store_hub *h;
+	size_t from, n, entities;
+};
+
+static enum store_err
+bench_signals_body(struct store_txn *tx, void *arg)
+{
+	struct bench_signals *g = arg;
+	struct store_event ev;
+	enum store_err e;
+	char id[64];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_EVENT_RAISED;
+	ev.event_id = -1;
+	ev.task_id = -1;
+	ev.name = "add";
+	ev.data = "1";
+	for (size_t i = g->from; i < g->from + g->n; i++) {
+		snprintf(id, sizeof(id), "@counter@k%zu", i % g->entities);
+		ev.timestamp = time_now_us();
+		if ((e = store_inbox_append(tx, g->h, id, &ev, ev.timestamp)) != STORE_OK)
+			return e;
+	}
+	return STORE_OK;
+}
+
+/* Entity operations: n add(1) signals over `entities` Counters, written
+ * 100 per transaction as the responder would one per request; the time
+ * from the first signal until every inbox is empty. */
+static void
+sc_entities(struct bench *b, size_t n, size_t entities)
+{
+	struct bench_signals g = {0, 0, 0, entities};
+	struct store_stats stats;
+	int64_t t0, t1;
+
+	bench_up(b);
+	g.h = b->h;
+	t0 = time_mono_us();
+	for (size_t i = 0; i < n; i += BENCH_CREATE_BATCH) {
+		g.from = i;
+		g.n = n - i < BENCH_CREATE_BATCH ? n - i : BENCH_CREATE_BATCH;
+		if (store_txn_run(b->st, 0, bench_signals_body, &g) != STORE_OK)
+			die("signalling failed%s", "");
+		wake_send(b->sock, BENCH_HUB);
+	}
+	for (;;) {
+		if (store_hub_stats(b->st, b->h, &stats) == STORE_OK && stats.inbox == 0)
+			break;
+		if (time_mono_us() - t0 > BENCH_WAIT_LIMIT_US)
+			die("gave up waiting; see %s", b->log);
+		usleep(5000);
+	}
+	t1 = time_mono_us();
+	printf("| %s | %s | %zu add signals over %zu Counter entit%s | %.0f operations/s | %.3f s | %ld |\n",
+	       entities == 1 ? "entity" : "entities", b->durability, n, entities, entities == 1 ? "y" : "ies",
+	       n * 1e6 / (double)(t1 - t0), (t1 - t0) / 1e6, bench_mem(b->pid, "VmHWM:"));
+	bench_down(b);
+}
+
 static void
 sc_idle(struct bench *b, size_t n)
 {
@@ -490,6 +554,10 @@ main(int argc, char **argv)
 			sc_events(&b, n > 0 ? (size_t)n : 5000);
 		else if (strcmp(s, "idle") == 0)
 			sc_idle(&b, n > 0 ? (size_t)n : 100000);
+		else if (strcmp(s, "entity") == 0)
+			sc_entities(&b, n > 0 ? (size_t)n : 20000, 1);
+		else if (strcmp(s, "entities") == 0)
+			sc_entities(&b, n > 0 ? (size_t)n : 20000, 1000);
 		else
 			die("unknown scenario %s", s);
 		fflush(stdout);

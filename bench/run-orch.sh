@@ -5,7 +5,8 @@
 #
 # Usage: run-orch.sh BUILDDIR   (as `make bench-orch` runs it)
 # Sizes: BENCH_HELLO (2000), BENCH_LATENCY (200), BENCH_SEQ (2000),
-# BENCH_FANOUT (10000), BENCH_EVENTS (5000), BENCH_IDLE (100000).
+# BENCH_FANOUT (10000), BENCH_EVENTS (5000), BENCH_ENTITY (20000),
+# BENCH_IDLE (100000).
 set -eu
 b=${1:-.}
 bin="$b/bench/bench_orch"
@@ -26,5 +27,7 @@ for d in full write-nosync; do
 	run -d $d -n "${BENCH_SEQ:-2000}" seq
 	run -d $d -n "${BENCH_FANOUT:-10000}" fanout
 	run -d $d -n "${BENCH_EVENTS:-5000}" events
+	run -d $d -n "${BENCH_ENTITY:-20000}" entity
+	run -d $d -n "${BENCH_ENTITY:-20000}" entities
 done
 run -d write-nosync -n "${BENCH_IDLE:-100000}" idle
