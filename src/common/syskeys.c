@@ -25,6 +25,15 @@ syskeys_load(const char *path, char ***keys, size_t *n)
 	while (fgets(line, sizeof(line), f) != NULL && *n < SYSKEYS_MAX) {
 		size_t len = strcspn(line, "\r\n");
 
+		if (line[len] == '\0' && !feof(f)) {
+			/* A line longer than any key (a long comment, a key past
+			 * the cap): skip all of it, so that its tail never reads
+			 * as a key of its own. */
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
 		line[len] = '\0';
 		if (len == 0 || line[0] == '#')
 			continue;

@@ -111,12 +111,20 @@ core_oop_run(th_orch *o)
 
 		while (!oop_action_due(o))
 			core_replay_next(o);
+		/* Suspended: the child saw every event, including those the
+		 * suspension holds back, so what it schedules past the history
+		 * must wait for the resume (a C orchestrator, seeing only what
+		 * was applied, could not have asked for it yet). */
+		if (o->suspended && o->pos >= o->n_total && o->again == NULL)
+			core_unwind(o, CORE_UNWIND_BLOCKED);
 		oop_issue(o, x);
 		if (x->type == OOP_CONTINUE_AS_NEW)
 			can = x; /* the last one wins, as in the extension */
 	}
 	while (core_replay_next(o))
 		;
+	if (o->suspended)
+		core_unwind(o, CORE_UNWIND_BLOCKED); /* completes only after the resume */
 	if (r->custom_status_set)
 		th_set_custom_status(o, r->custom_status);
 	if (r->error != NULL)

@@ -90,21 +90,31 @@ child_exec(const struct child_spec *s, int in, int out, int err)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(126);
+	/* Nothing of the daemon's (store files, sockets, the lock) reaches
+	 * the function. */
 #ifdef SYS_close_range
-	syscall(SYS_close_range, 3, ~0U, 0);
-#else
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
+	if (syscall(SYS_close_range, 3, ~0U, 0) == -1)
 #endif
+	{
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
+	}
+	/* Only async-signal-safe calls between fork and exec (the daemon is
+	 * threaded): fixed messages through write(). */
 	if (s->cwd != NULL && chdir(s->cwd) == -1) {
-		dprintf(2, "cannot enter %s: %s\n", s->cwd, strerror(errno));
+		static const char m[] = "cannot enter the function's folder\n";
+		(void)!write(2, m, sizeof(m) - 1);
 		_exit(126);
 	}
 	signal(SIGPIPE, SIG_DFL);
 	argv[0] = (char *)s->path;
 	argv[1] = NULL;
 	execve(s->path, argv, s->env);
-	dprintf(2, "cannot execute %s: %s\n", s->path, strerror(errno));
+	{
+		static const char m[] = "cannot execute the function's scriptFile\n";
+		(void)!write(2, m, sizeof(m) - 1);
+	}
 	_exit(127);
 }
 
@@ -188,8 +198,10 @@ child_run(const struct child_spec *s, struct child_result *r)
 		}
 		if (deadline != 0 && !r->timed_out && (deadline - now) / 1000 < wait_ms)
 			wait_ms = (int)((deadline - now) / 1000) + 1;
-		if (poll(pf, (nfds_t)n, wait_ms) == -1 && errno != EINTR)
+		if (poll(pf, (nfds_t)n, wait_ms) == -1 && errno != EINTR) {
+			kill(-pid, SIGKILL); /* the wait below must not block */
 			break;
+		}
 		if (ix_in >= 0 && (pf[ix_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t w = write(pin[1], s->input + written, s->input_len - written);
 			if (w > 0)

@@ -94,7 +94,81 @@ ent_answer(struct store_txn *tx, struct ent_batch *b, int hub, const char *calle
 	return e;
 }
 
-/* One entity's batch inside the transaction. */
+/* The events to apply, in order: pointers into arrays owned by owned[]. */
+struct ent_queue {
+	const struct store_event **v;
+	size_t n, cap;
+	struct store_event *owned[8];
+	size_t nowned[8], k;
+};
+
+static int
+ent_queue_insert(struct ent_queue *q, size_t at, struct store_event *ev, size_t n)
+{
+	if (n == 0) {
+		free(ev);
+		return 0;
+	}
+	if (q->k == 8)
+		return -1;
+	q->owned[q->k] = ev;
+	q->nowned[q->k++] = n;
+	if (q->n + n > q->cap) {
+		size_t nc = (q->n + n) * 2;
+		const struct store_event **nv = realloc(q->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		q->v = nv;
+		q->cap = nc;
+	}
+	memmove(q->v + at + n, q->v + at, (q->n - at) * sizeof(*q->v));
+	for (size_t i = 0; i < n; i++)
+		q->v[at + i] = &ev[i];
+	q->n += n;
+	return 0;
+}
+
+static void
+ent_queue_free(struct ent_queue *q)
+{
+	for (size_t i = 0; i < q->k; i++)
+		store_event_free_array(q->owned[i], q->nowned[i]);
+	free(q->v);
+}
+
+/* Answers a call (its request ID in version): an event named by the
+ * request ID, the result as its data or a failure's reason as its detail. */
+static enum store_err
+ent_reply(struct store_txn *tx, struct ent_batch *b, int hub, const char *self, const struct store_event *req,
+	  const char *result, const char *error, int64_t now)
+{
+	struct store_event ans;
+
+	if (req->version == NULL || req->instance_id == NULL || req->instance_id[0] == '@')
+		return STORE_OK;
+	memset(&ans, 0, sizeof(ans));
+	ans.type = EVENT_EVENT_RAISED;
+	ans.event_id = -1;
+	ans.task_id = -1;
+	ans.timestamp = now;
+	ans.name = req->version;
+	ans.instance_id = (char *)self;
+	ans.data = (char *)result;
+	ans.detail = (char *)error;
+	return ent_answer(tx, b, hub, req->instance_id, &ans, now);
+}
+
+/*
+ * One entity's batch inside the transaction.
+ *
+ * Critical sections: "@lock" from an orchestration takes the entity's lock
+ * when it is free (the caller is answered), else waits; while the entity
+ * is locked, everything from others than the holder goes to its held queue
+ * in arrival order; "@unlock" from the holder frees it, and the held
+ * operations then come before the rest of the inbox (they arrived first).
+ * '@' cannot begin an operation name sent over HTTP or by an entity, so
+ * only the SDK's th_lock_entities() sends these.
+ */
 static enum store_err
 ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 {
@@ -105,13 +179,15 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 	const struct app_fn *fn;
 	struct store_event *ev = NULL;
 	struct store_entity ent;
+	struct ent_queue q;
 	size_t nev = 0;
-	char *state = NULL;
+	char *state = NULL, *locked_by = NULL;
 	int existed, changed = 0;
 	int64_t now = time_now_us();
 	enum store_err e;
 
 	memset(&ent, 0, sizeof(ent));
+	memset(&q, 0, sizeof(q));
 	if (ent_split(r->id, lname, sizeof(lname), &key) == -1)
 		return STORE_OK;
 	fn = app_find(&d->app, APP_ENTITY, lname);
@@ -121,52 +197,82 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 		log_warnx("entity %s: no in-process entity function '%s' in the app; its operations wait", r->id, lname);
 		return STORE_OK;
 	}
-	if ((e = store_inbox_take_n(tx, h, r->id, d->app.host.max_entity_batch, 1, &ev, &nev)) != STORE_OK)
-		return e;
-	if (nev == d->app.host.max_entity_batch)
-		ent_ready(b, r->hub, r->id); /* a full batch: more may wait */
 	e = store_entity_get(tx, h, fn->name, key, &ent);
 	if (e != STORE_OK && e != STORE_NOTFOUND)
 		goto out;
 	existed = e == STORE_OK;
-	if (existed && ent.state != NULL && (state = strdup(ent.state)) == NULL) {
+	if ((existed && ent.state != NULL && (state = strdup(ent.state)) == NULL) ||
+	    (existed && ent.locked_by != NULL && (locked_by = strdup(ent.locked_by)) == NULL)) {
 		e = STORE_NOMEM;
 		goto out;
 	}
-	e = STORE_OK;
-	for (size_t i = 0; i < nev && e == STORE_OK; i++) {
+	if (locked_by == NULL) {
+		if ((e = store_held_take(tx, h, r->id, &ev, &nev)) != STORE_OK)
+			goto out;
+		if (ent_queue_insert(&q, 0, ev, nev) == -1) {
+			store_event_free_array(ev, nev);
+			e = STORE_NOMEM;
+			goto out;
+		}
+		if (nev > 0)
+			changed = 1;
+	}
+	if ((e = store_inbox_take_n(tx, h, r->id, d->app.host.max_entity_batch, 1, &ev, &nev)) != STORE_OK)
+		goto out;
+	if (nev == d->app.host.max_entity_batch)
+		ent_ready(b, r->hub, r->id); /* a full batch: more may wait */
+	if (ent_queue_insert(&q, q.n, ev, nev) == -1) {
+		store_event_free_array(ev, nev);
+		e = STORE_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < q.n && e == STORE_OK; i++) {
+		const struct store_event *op = q.v[i];
 		struct sdk_entity_result res;
-		if (ev[i].type != EVENT_EVENT_RAISED || ev[i].name == NULL)
+		const char *from = op->instance_id;
+		if (op->type != EVENT_EVENT_RAISED || op->name == NULL)
 			continue;
-		/* The entity's code is not a stalled store (store.h). */
-		store_txn_watch(tx, 0);
-		sdk_entity_run((th_entity_fn *)fn->sym, fn->name, key, ev[i].name, ev[i].data, state, &res);
-		store_txn_watch(tx, 1);
-		b->applied++;
-		/* A call (its request ID in version) gets its answer: an event
-		 * named by the request ID, the result as its data or the reason
-		 * of a failure as its detail. */
-		if (ev[i].version != NULL && ev[i].instance_id != NULL && ev[i].instance_id[0] != '@') {
-			struct store_event ans;
-			memset(&ans, 0, sizeof(ans));
-			ans.type = EVENT_EVENT_RAISED;
-			ans.event_id = -1;
-			ans.task_id = -1;
-			ans.timestamp = now;
-			ans.name = ev[i].version;
-			ans.instance_id = (char *)r->id;
-			if (res.ok)
-				ans.data = res.result;
-			else
-				ans.detail = res.error ? res.error : "the operation failed";
-			if ((e = ent_answer(tx, b, r->hub, ev[i].instance_id, &ans, now)) != STORE_OK) {
-				sdk_entity_result_clear(&res);
+		if (locked_by != NULL && (from == NULL || strcmp(from, locked_by) != 0)) {
+			e = store_held_append(tx, h, r->id, op); /* waits for the release */
+			changed = 1;
+			continue;
+		}
+		if (strcmp(op->name, "@lock") == 0) {
+			if (from != NULL && locked_by == NULL && (locked_by = strdup(from)) == NULL) {
+				e = STORE_NOMEM;
 				break;
 			}
+			changed = 1;
+			e = ent_reply(tx, b, r->hub, r->id, op, "true", NULL, now);
+			continue;
+		}
+		if (strcmp(op->name, "@unlock") == 0) {
+			struct store_event *held = NULL;
+			size_t nheld = 0;
+			free(locked_by);
+			locked_by = NULL;
+			changed = 1;
+			/* What waited comes next, before the newer inbox events. */
+			if ((e = store_held_take(tx, h, r->id, &held, &nheld)) == STORE_OK &&
+			    ent_queue_insert(&q, i + 1, held, nheld) == -1) {
+				store_event_free_array(held, nheld);
+				e = STORE_NOMEM;
+			}
+			continue;
+		}
+		/* The entity's code is not a stalled store (store.h). */
+		store_txn_watch(tx, 0);
+		sdk_entity_run((th_entity_fn *)fn->sym, fn->name, key, op->name, op->data, state, &res);
+		store_txn_watch(tx, 1);
+		b->applied++;
+		if ((e = ent_reply(tx, b, r->hub, r->id, op, res.ok ? res.result : NULL,
+				   res.ok ? NULL : (res.error ? res.error : "the operation failed"), now)) != STORE_OK) {
+			sdk_entity_result_clear(&res);
+			break;
 		}
 		if (!res.ok) {
 			/* A failed operation changes nothing. */
-			log_info("entity %s: operation '%s' failed: %s", r->id, ev[i].name, res.error ? res.error : "?");
+			log_info("entity %s: operation '%s' failed: %s", r->id, op->name, res.error ? res.error : "?");
 			sdk_entity_result_clear(&res);
 			continue;
 		}
@@ -191,21 +297,22 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 	}
 	if (e != STORE_OK || !changed)
 		goto out;
-	if (state != NULL) {
+	if (state != NULL || locked_by != NULL) {
 		struct store_entity w;
 		memset(&w, 0, sizeof(w));
 		w.name = fn->name;
 		w.key = (char *)key;
 		w.state = state;
 		w.last_op = now;
-		w.locked_by = ent.locked_by;
+		w.locked_by = locked_by;
 		e = store_entity_put(tx, h, &w);
 	} else if (existed)
 		e = store_entity_delete(tx, h, fn->name, key);
 out:
 	free(state);
+	free(locked_by);
 	store_entity_clear(&ent);
-	store_event_free_array(ev, nev);
+	ent_queue_free(&q);
 	return e;
 }
 

@@ -611,6 +611,10 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 	/* An executable's first transaction only reads (exe_read); its
 	 * second (prep) must find the instance as the child saw it. */
 	exe_read = fn != NULL && fn->exe && prep == NULL && b->failing != idx;
+	if (prep != NULL && prep->reply == NULL && prep->fatal == NULL) {
+		ep_fx_ready(&b->fx, hub, id); /* the child could not be started: again later */
+		goto out;
+	}
 	if (prep != NULL && (inst.execution_id == NULL || strcmp(inst.execution_id, prep->exec) != 0)) {
 		ep_fx_ready(&b->fx, hub, id); /* restarted meanwhile: start over */
 		goto out;
@@ -827,18 +831,20 @@ ep_apply(struct ep_batch *b)
 {
 	struct daemon *d = b->d;
 
-	for (size_t i = 0; i < b->fx.nready; i++)
-		sched_ready_push(d, b->fx.ready[i].hub, b->fx.ready[i].id);
-	for (size_t i = 0; i < b->fx.ntasks; i++)
-		sched_dispatch_task(d, b->fx.task_hub[i], &b->fx.tasks[i]);
-	if (b->fx.min_timer != 0 && (d->next_timer == 0 || b->fx.min_timer < d->next_timer))
-		d->next_timer = b->fx.min_timer;
+	/* Executables' episodes first: they mark their instances busy, so a
+	 * ready push below cannot start a second child for one of them. */
 	for (size_t i = 0; i < b->fx.nprep; i++) {
 		ep_submit(d, b->fx.preps[i], b->fx.requests[i]);
 		b->fx.preps[i] = NULL;
 		b->fx.requests[i] = NULL;
 	}
 	b->fx.nprep = 0;
+	for (size_t i = 0; i < b->fx.nready; i++)
+		sched_ready_push(d, b->fx.ready[i].hub, b->fx.ready[i].id);
+	for (size_t i = 0; i < b->fx.ntasks; i++)
+		sched_dispatch_task(d, b->fx.task_hub[i], &b->fx.tasks[i]);
+	if (b->fx.min_timer != 0 && (d->next_timer == 0 || b->fx.min_timer < d->next_timer))
+		d->next_timer = b->fx.min_timer;
 	for (size_t i = 0; i < b->fx.ncache; i++) {
 		struct ep_cache_put *p = &b->fx.cache[i];
 		if (p->drop)

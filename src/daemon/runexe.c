@@ -92,7 +92,9 @@ runexe_activity(struct worker_job *j)
 
 	memset(&j->res, 0, sizeof(j->res));
 	if (runexe_run(j, "activity", j->input ? j->input : "null", &r) == -1) {
-		j->res.error = runexe_printf("Activity function '%s' could not be started: %s", j->name, r.reason);
+		/* fork or pipe failed (EAGAIN, EMFILE): not the function's
+		 * fault. Not run: the task stays for the next rescan. */
+		j->res.ok = -1;
 		child_result_clear(&r);
 		return;
 	}
@@ -132,7 +134,7 @@ runexe_orchestrator(struct worker_job *j)
 	char *err;
 
 	if (runexe_run(j, "orchestrator", j->request ? j->request : "{}", &r) == -1) {
-		j->fatal = runexe_printf("the executable could not be started: %s%s", r.reason, NULL);
+		/* Neither reply nor fatal: the episode starts over later. */
 		child_result_clear(&r);
 		return;
 	}

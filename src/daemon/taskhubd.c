@@ -351,6 +351,15 @@ main(int argc, char **argv)
 	unsigned ncpu, nworkers;
 	enum store_err e;
 
+	/* Descriptors 0-2 exist, so that no pipe of ours is ever taken for a
+	 * child's stdio (child.c dup2s onto them). */
+	{
+		int fd;
+		while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+			;
+		if (fd > 2)
+			close(fd);
+	}
 	/* A successor of a stalled daemon inherits a full signal mask (see
 	 * taskhubd_reexec); start from a clean one. */
 	{

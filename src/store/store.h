@@ -265,6 +265,14 @@ enum store_err store_inbox_take(struct store_txn *tx, struct store_hub *h, const
 enum store_err store_inbox_take_n(struct store_txn *tx, struct store_hub *h, const char *id, size_t max, int consume,
 				  struct store_event **out, size_t *n);
 
+/* An entity's held queue (critical sections): operations from others
+ * than the orchestration holding the entity's lock wait here, in arrival
+ * order, until it is released. Append one; take (and delete) all. */
+enum store_err store_held_append(struct store_txn *tx, struct store_hub *h, const char *entity_id,
+				 const struct store_event *ev);
+enum store_err store_held_take(struct store_txn *tx, struct store_hub *h, const char *entity_id,
+			       struct store_event **out, size_t *n);
+
 /* The ready queue: instances with inbox events, oldest first. */
 enum store_err store_ready_put(struct store_txn *tx, struct store_hub *h, const char *id, int64_t when);
 enum store_err store_ready_del(struct store_txn *tx, struct store_hub *h, const char *id);

@@ -329,3 +329,48 @@ store_inbox_take_n(struct store_txn *tx, struct store_hub *h, const char *id, si
 	}
 	return e;
 }
+
+/* An entity's held queue lives in the inbox database under "/@name@key":
+ * '/' starts no instance ID, so it never meets one, and it is never on the
+ * ready queue. */
+static int
+held_id(char *out, size_t len, const char *entity_id)
+{
+	if (entity_id == NULL || entity_id[0] != '@' || !ids_instance_valid(entity_id, 1) ||
+	    strlen(entity_id) + 2 > len)
+		return -1;
+	out[0] = '/';
+	strcpy(out + 1, entity_id);
+	return 0;
+}
+
+enum store_err
+store_held_append(struct store_txn *tx, struct store_hub *h, const char *entity_id, const struct store_event *ev)
+{
+	char hid[2 * IDS_INSTANCE_MAX + 8];
+	struct store_key key;
+	uint64_t last;
+	int found;
+	enum store_err e;
+
+	if (held_id(hid, sizeof(hid), entity_id) == -1)
+		return STORE_INVALID;
+	if (!event_ok(ev))
+		return STORE_TOOBIG;
+	if ((e = range_last(tx, h->inbox, hid, 8, DB_RMW, &found, &last)) != STORE_OK)
+		return e;
+	key_inbox(&key, hid, found ? last + 1 : 1);
+	return event_put(tx, h->inbox, &key, ev, DB_NOOVERWRITE);
+}
+
+enum store_err
+store_held_take(struct store_txn *tx, struct store_hub *h, const char *entity_id, struct store_event **out, size_t *n)
+{
+	char hid[2 * IDS_INSTANCE_MAX + 8];
+
+	*out = NULL;
+	*n = 0;
+	if (held_id(hid, sizeof(hid), entity_id) == -1)
+		return STORE_INVALID;
+	return range_walk(tx, h->inbox, hid, 8, 0, SIZE_MAX, out, n, 1, NULL);
+}

@@ -77,6 +77,25 @@ def tour(s):
     tap.eq(st.get("customStatus"), "done", "Tour's custom status")
 
 
+def suspended(s):
+    """A suspended executable orchestrator schedules nothing new: the child
+    sees the events the suspension holds back, the engine does not let its
+    new actions through until the resume."""
+    s.api.start("Tour", None, "tour-suspended")
+    s.api.wait_custom("tour-suspended", "waiting Go")
+    tap.eq(s.api.control("tour-suspended", "suspend").status, 202, "suspend the waiting Tour")
+    s.api.wait("tour-suspended", lambda st: st["runtimeStatus"] == "Suspended")
+    s.api.raise_event("tour-suspended", "Go", {"go": 1})
+    time.sleep(1.5)  # time for a (wrong) episode to schedule the child
+    st = s.api.status("tour-suspended", history=True)
+    made = [e for e in st.get("historyEvents", []) if e.get("EventType") == "SubOrchestrationInstanceCreated"]
+    tap.ok(st.get("runtimeStatus") == "Suspended" and not made,
+           "while suspended, the event it got starts nothing", json.dumps(st)[:800])
+    tap.eq(s.api.control("tour-suspended", "resume").status, 202, "resume")
+    st = s.api.wait("tour-suspended")
+    tap.eq(st.get("runtimeStatus"), "Completed", "after the resume it runs to the end")
+
+
 def fails(s):
     s.api.start("Fails", None, "py-fails")
     st = s.api.wait("py-fails")
@@ -167,7 +186,7 @@ def main():
     with e2e.stack(EXE_SAMPLES) as s:
         e2e.run_parts(tap, [hello, booking], s)
     with e2e.stack(EXE_TESTAPP) as s:
-        e2e.run_parts(tap, [tour, fails, hostile_activities, hostile_orchestrators, environment,
+        e2e.run_parts(tap, [tour, suspended, fails, hostile_activities, hostile_orchestrators, environment,
                             children_die_with_daemon], s)
     tap.diag(f"{time.monotonic() - t0:.1f} s in all (not asserted)")
     return tap.done()
