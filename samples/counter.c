@@ -66,3 +66,71 @@ counter_user(th_orch *o)
 	return th_printf(a, "{\"value\":%s,\"error\":%s}", value ? value : "null",
 			 th_json_string(a, th_task_error(bad)));
 }
+
+/*
+ * Transfer — moves an amount between two Counters inside a critical
+ * section, round after round: input {"from":K1,"to":K2,"amount":N,
+ * "rounds":R}; output R. No other orchestration can touch either counter
+ * between the read and the two adds, so the sum of the two never changes.
+ */
+const char *transfer(th_orch *o);
+const char *audit(th_orch *o);
+
+static void
+counters_lock_pair(th_orch *o, const char *a, const char *b, th_critical **c)
+{
+	const char *names[2] = {"Counter", "Counter"};
+	const char *keys[2] = {a, b};
+
+	*c = th_lock_entities(o, names, keys, 2);
+}
+
+const char *
+transfer(th_orch *o)
+{
+	th_arena *a = th_orch_arena(o);
+	const char *in = th_get_input(o);
+	const char *from = sjson_string(a, sjson_member(a, in, "from"));
+	const char *to = sjson_string(a, sjson_member(a, in, "to"));
+	long long amount = 0, rounds = 0;
+	th_critical *c;
+
+	if (from == NULL || to == NULL || sjson_int(sjson_member(a, in, "amount"), &amount) == -1 ||
+	    sjson_int(sjson_member(a, in, "rounds"), &rounds) == -1)
+		th_fail(o, "Transfer expects {\"from\":K1,\"to\":K2,\"amount\":N,\"rounds\":R}", NULL);
+	for (long long r = 0; r < rounds; r++) {
+		counters_lock_pair(o, from, to, &c);
+		th_await_result(o, th_call_entity(o, "Counter", from, "add", th_printf(a, "%lld", -amount)));
+		th_await_result(o, th_call_entity(o, "Counter", to, "add", th_printf(a, "%lld", amount)));
+		th_unlock_entities(o, c);
+	}
+	return th_printf(a, "%lld", rounds);
+}
+
+/*
+ * Audit — reads two Counters inside a critical section, round after
+ * round: input {"a":K1,"b":K2,"rounds":R}; output the sums seen.
+ */
+const char *
+audit(th_orch *o)
+{
+	th_arena *a = th_orch_arena(o);
+	const char *in = th_get_input(o);
+	const char *ka = sjson_string(a, sjson_member(a, in, "a"));
+	const char *kb = sjson_string(a, sjson_member(a, in, "b"));
+	long long rounds = 0;
+	char *sums = "[";
+	th_critical *c;
+
+	if (ka == NULL || kb == NULL || sjson_int(sjson_member(a, in, "rounds"), &rounds) == -1)
+		th_fail(o, "Audit expects {\"a\":K1,\"b\":K2,\"rounds\":R}", NULL);
+	for (long long r = 0; r < rounds; r++) {
+		long long va = 0, vb = 0;
+		counters_lock_pair(o, ka, kb, &c);
+		sjson_int(th_await_result(o, th_call_entity(o, "Counter", ka, "get", NULL)), &va);
+		sjson_int(th_await_result(o, th_call_entity(o, "Counter", kb, "get", NULL)), &vb);
+		th_unlock_entities(o, c);
+		sums = th_printf(a, "%s%s%lld", sums, r ? "," : "", va + vb);
+	}
+	return th_printf(a, "%s]", sums);
+}

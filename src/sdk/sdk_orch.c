@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/ids.h"
@@ -212,6 +213,58 @@ th_call_entity(th_orch *o, const char *name, const char *key, const char *operat
 	p->act.input = core_xstrdup(o, input);
 	p->act.version = core_xstrdup(o, request);
 	return th_wait_for_event(o, request);
+}
+
+struct th_critical {
+	const char **ids;
+	size_t n;
+};
+
+static int
+orch_idcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A call of op on an entity ID already built (the lock protocol). */
+static th_task *
+orch_entity_request(th_orch *o, const char *id, const char *op)
+{
+	const char *request = th_new_guid(o);
+	struct core_pend *p = core_action_new(o, CORE_ACT_SEND_EVENT, op, -1);
+
+	p->act.instance_id = core_xstrdup(o, id);
+	p->act.version = core_xstrdup(o, request);
+	return th_wait_for_event(o, request);
+}
+
+th_critical *
+th_lock_entities(th_orch *o, const char *const *names, const char *const *keys, size_t n)
+{
+	th_critical *c = th_alloc(th_orch_arena(o), sizeof(*c));
+	size_t k = 0;
+
+	c->ids = th_alloc(th_orch_arena(o), (n ? n : 1) * sizeof(*c->ids));
+	for (size_t i = 0; i < n; i++)
+		c->ids[i] = orch_entity_id(o, names[i], keys[i]);
+	/* One order for every orchestration: no two can wait on each other. */
+	qsort(c->ids, n, sizeof(*c->ids), orch_idcmp);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || strcmp(c->ids[k - 1], c->ids[i]) != 0)
+			c->ids[k++] = c->ids[i];
+	c->n = k;
+	for (size_t i = 0; i < c->n; i++)
+		th_await_result(o, orch_entity_request(o, c->ids[i], "@lock"));
+	return c;
+}
+
+void
+th_unlock_entities(th_orch *o, th_critical *c)
+{
+	for (size_t i = 0; c != NULL && i < c->n; i++) {
+		struct core_pend *p = core_action_new(o, CORE_ACT_SEND_EVENT, "@unlock", -1);
+		p->act.instance_id = core_xstrdup(o, c->ids[i]);
+	}
 }
 
 th_task *

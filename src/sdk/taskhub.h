@@ -131,6 +131,16 @@ void th_send_event(th_orch *o, const char *instance_id, const char *name, const 
  * are recorded in the history (EventSent), so replay is deterministic. */
 void th_signal_entity(th_orch *o, const char *name, const char *key, const char *operation, const char *input);
 th_task *th_call_entity(th_orch *o, const char *name, const char *key, const char *operation, const char *input);
+/* Critical sections: locks the n entities (name/key pairs, copied) for
+ * this orchestration. While locked, an entity applies operations from
+ * this orchestration only; everything else waits for the release, in
+ * order. The locks are taken one at a time in a fixed order (sorted by
+ * entity ID), so orchestrations locking overlapping sets cannot deadlock.
+ * Does not return until all are held (the episode ends while waiting). */
+typedef struct th_critical th_critical;
+th_critical *th_lock_entities(th_orch *o, const char *const *names, const char *const *keys, size_t n);
+/* Releases them (fire and forget, recorded like signals). */
+void th_unlock_entities(th_orch *o, th_critical *c);
 /* th_when_all completes when all tasks have (result: a JSON array of
  * their results in order; it fails as soon as one fails, with that
  * error). th_when_any completes when the first one has: th_await()
