@@ -50,6 +50,20 @@ struct daemon_prep {
 	size_t reply_len;
 };
 
+/* An executable entity's batch between its two transactions (entity_exe.c):
+ * the first read the first n inbox operations and built the request; the
+ * second applies the child's reply if the entity did not change meanwhile
+ * (same lastOperationTime), consuming exactly those n. */
+struct daemon_entprep {
+	struct daemon_entprep *next;
+	int hub;
+	char *id;
+	int64_t last_op; /* 0: no state when read */
+	size_t n;
+	char *reply, *fatal;
+	size_t reply_len;
+};
+
 struct daemon {
 	struct conf conf;
 	struct store *st;
@@ -77,6 +91,7 @@ struct daemon {
 	 * events meanwhile (orch_dirty), and the finished ones (prep_*) */
 	struct sset orch_busy, orch_dirty;
 	struct daemon_prep *prep_head, *prep_tail;
+	struct daemon_entprep *entprep; /* executable entities' batches back from their child */
 	struct hcache *hc; /* recent histories (hcache.h) */
 
 	int64_t next_timer; /* earliest due timer over all hubs, µs; 0 = none */

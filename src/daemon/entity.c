@@ -17,7 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "common/buf.h"
 #include "common/event.h"
+#include "common/jsonutil.h"
+#include "common/jsonw.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -26,6 +31,7 @@
 struct ent_ref {
 	int hub;
 	char *id;
+	struct daemon_entprep *prep; /* an executable's second transaction, or NULL */
 };
 
 struct ent_batch {
@@ -36,6 +42,10 @@ struct ent_batch {
 	struct ent_ref *ready;
 	size_t nready, capready;
 	uint64_t applied;
+	/* executable entities' batches to hand to a child after the commit */
+	struct daemon_entprep **preps;
+	char **requests;
+	size_t nprep;
 };
 
 static void
@@ -158,6 +168,253 @@ ent_reply(struct store_txn *tx, struct ent_batch *b, int hub, const char *self, 
 	return ent_answer(tx, b, hub, req->instance_id, &ans, now);
 }
 
+static void
+ent_prep_free(struct daemon_entprep *p)
+{
+	if (p == NULL)
+		return;
+	free(p->id);
+	free(p->reply);
+	free(p->fatal);
+	free(p);
+}
+
+static void
+ent_preps_clear(struct ent_batch *b)
+{
+	for (size_t i = 0; i < b->nprep; i++) {
+		ent_prep_free(b->preps[i]);
+		free(b->requests[i]);
+	}
+	free(b->preps);
+	free(b->requests);
+	b->preps = NULL;
+	b->requests = NULL;
+	b->nprep = 0;
+}
+
+static int
+ent_is_lock_op(const struct store_event *op)
+{
+	return op->name != NULL && (strcmp(op->name, "@lock") == 0 || strcmp(op->name, "@unlock") == 0);
+}
+
+/* First transaction of an executable entity's batch: the batch request of
+ * spec §6.4 from the first operations in its inbox, nothing written. */
+static enum store_err
+ent_exe_prepare(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r, const struct app_fn *fn,
+		const char *key)
+{
+	struct daemon *d = b->d;
+	struct store_hub *h = d->hubs[r->hub].h;
+	struct store_entity ent;
+	struct store_event *ev = NULL;
+	size_t nev = 0;
+	struct buf req;
+	struct daemon_entprep *p = NULL;
+	enum store_err e;
+	int existed, first = 1;
+
+	memset(&ent, 0, sizeof(ent));
+	e = store_entity_get(tx, h, fn->name, key, &ent);
+	if (e != STORE_OK && e != STORE_NOTFOUND)
+		return e;
+	existed = e == STORE_OK && ent.state != NULL;
+	if ((e = store_inbox_take_n(tx, h, r->id, d->app.host.max_entity_batch, 0, &ev, &nev)) != STORE_OK ||
+	    nev == 0)
+		goto out;
+	buf_init(&req, 64u << 20);
+	buf_adds(&req, "{\"self\":{\"name\":");
+	jsonw_str(&req, fn->name);
+	buf_adds(&req, ",\"key\":");
+	jsonw_str(&req, key);
+	buf_printf(&req, "},\"exists\":%s,\"state\":", existed ? "true" : "false");
+	if (existed)
+		jsonw_str(&req, ent.state); /* a JSON-encoded string, as the protocol has it */
+	else
+		buf_adds(&req, "null");
+	buf_adds(&req, ",\"batch\":[");
+	for (size_t i = 0; i < nev; i++) {
+		if (ev[i].type != EVENT_EVENT_RAISED || ev[i].name == NULL || ent_is_lock_op(&ev[i]))
+			continue;
+		buf_adds(&req, first ? "{\"name\":" : ",{\"name\":");
+		first = 0;
+		jsonw_str(&req, ev[i].name);
+		buf_adds(&req, ",\"input\":");
+		jsonw_str(&req, ev[i].data ? ev[i].data : "null");
+		buf_printf(&req, ",\"isSignal\":%s}", ev[i].version == NULL ? "true" : "false");
+	}
+	buf_adds(&req, "]}");
+	if (req.overflow || (p = calloc(1, sizeof(*p))) == NULL || (p->id = strdup(r->id)) == NULL) {
+		buf_free(&req);
+		ent_prep_free(p);
+		e = STORE_NOMEM;
+		goto out;
+	}
+	{
+		struct daemon_entprep **np = realloc(b->preps, (b->nprep + 1) * sizeof(*np));
+		char **nr = np ? realloc(b->requests, (b->nprep + 1) * sizeof(*nr)) : NULL;
+		if (np != NULL)
+			b->preps = np;
+		if (nr == NULL) {
+			buf_free(&req);
+			ent_prep_free(p);
+			e = STORE_NOMEM;
+			goto out;
+		}
+		b->requests = nr;
+	}
+	p->hub = r->hub;
+	p->last_op = existed ? ent.last_op : 0;
+	p->n = nev;
+	b->preps[b->nprep] = p;
+	b->requests[b->nprep++] = req.p; /* taken */
+out:
+	store_entity_clear(&ent);
+	store_event_free_array(ev, nev);
+	return e;
+}
+
+/* A JSON-encoded string member (the protocol's payload form), as JSON
+ * text; NULL when absent, null, or not a string holding JSON. */
+static const char *
+ent_payload(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return jsonutil_valid(s, strlen(s), JSONUTIL_MAX_DEPTH) ? s : NULL;
+}
+
+/* Second transaction: the child's reply applied to the operations it saw. */
+static enum store_err
+ent_exe_apply(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r, const struct app_fn *fn,
+	      const char *key)
+{
+	struct daemon *d = b->d;
+	struct daemon_entprep *p = r->prep;
+	struct store_hub *h = d->hubs[r->hub].h;
+	struct store_entity ent;
+	struct store_event *ev = NULL;
+	struct json_object *root = NULL, *results = NULL, *signals = NULL, *v;
+	size_t nev = 0, nops = 0, k = 0;
+	const char *why = NULL, *state = NULL;
+	char reason[512];
+	int64_t now = time_now_us(), cur;
+	int exists = 0;
+	enum store_err e;
+
+	memset(&ent, 0, sizeof(ent));
+	e = store_entity_get(tx, h, fn->name, key, &ent);
+	if (e != STORE_OK && e != STORE_NOTFOUND)
+		return e;
+	cur = e == STORE_OK && ent.state != NULL ? ent.last_op : 0;
+	e = STORE_OK;
+	if (cur != p->last_op || (p->reply == NULL && p->fatal == NULL)) {
+		ent_ready(b, r->hub, r->id); /* changed meanwhile, or the child did not start: again */
+		goto out;
+	}
+	if ((e = store_inbox_take_n(tx, h, r->id, p->n, 1, &ev, &nev)) != STORE_OK)
+		goto out;
+	for (size_t i = 0; i < nev; i++)
+		if (ev[i].type == EVENT_EVENT_RAISED && ev[i].name != NULL && !ent_is_lock_op(&ev[i]))
+			nops++;
+	if (p->fatal != NULL)
+		why = p->fatal;
+	else if ((root = json_tokener_parse(p->reply)) == NULL || !json_object_is_type(root, json_type_object))
+		why = "the reply is not a JSON object";
+	else if (!json_object_object_get_ex(root, "results", &results) ||
+		 !json_object_is_type(results, json_type_array) || json_object_array_length(results) != nops)
+		why = "the reply's results do not match the batch (one per operation)";
+	else if (json_object_object_get_ex(root, "signals", &signals) && !json_object_is_type(signals, json_type_array))
+		why = "the reply's signals are not an array";
+	else {
+		exists = json_object_object_get_ex(root, "entityExists", &v) && json_object_get_boolean(v);
+		state = ent_payload(root, "entityState");
+		if (exists && state == NULL)
+			why = "entityState is not a JSON-encoded string";
+	}
+	if (why != NULL)
+		snprintf(reason, sizeof(reason), "Entity function '%s' failed: %s", fn->name, why);
+	for (size_t i = 0; i < nev && e == STORE_OK; i++) {
+		const struct store_event *op = &ev[i];
+		if (op->type != EVENT_EVENT_RAISED || op->name == NULL)
+			continue;
+		b->applied++;
+		if (ent_is_lock_op(op)) {
+			e = ent_reply(tx, b, r->hub, r->id, op, NULL,
+				      "critical sections are not supported by executable entities", now);
+			continue;
+		}
+		if (why != NULL) {
+			e = ent_reply(tx, b, r->hub, r->id, op, NULL, reason, now);
+			k++;
+			continue;
+		}
+		{
+			struct json_object *res = json_object_array_get_idx(results, k++), *iserr;
+			int is_error = json_object_object_get_ex(res, "isError", &iserr) && json_object_get_boolean(iserr);
+			const char *out = ent_payload(res, "result");
+			if (is_error) {
+				struct json_object *m;
+				const char *msg = json_object_object_get_ex(res, "result", &m) ? json_object_get_string(m) : NULL;
+				e = ent_reply(tx, b, r->hub, r->id, op, NULL, msg ? msg : "the operation failed", now);
+			} else
+				e = ent_reply(tx, b, r->hub, r->id, op, out ? out : "null", NULL, now);
+		}
+	}
+	if (e != STORE_OK || why != NULL)
+		goto out;
+	for (size_t i = 0; signals != NULL && i < json_object_array_length(signals) && e == STORE_OK; i++) {
+		struct json_object *sg = json_object_array_get_idx(signals, i), *t, *tn, *tk, *nm;
+		char low[IDS_NAME_MAX + 1], target[2 * IDS_INSTANCE_MAX + 4];
+		struct store_event sig;
+		const char *tname, *tkey, *op;
+		if (!json_object_object_get_ex(sg, "target", &t) || !json_object_object_get_ex(t, "name", &tn) ||
+		    !json_object_object_get_ex(t, "key", &tk) || !json_object_object_get_ex(sg, "name", &nm))
+			continue;
+		tname = json_object_get_string(tn);
+		tkey = json_object_get_string(tk);
+		op = json_object_get_string(nm);
+		if (!ids_name_valid(tname) || !ids_entity_key_valid(tkey) || !ids_name_valid(op) ||
+		    strlen(tname) + strlen(tkey) + 3 > sizeof(target))
+			continue;
+		ids_lower(low, tname, sizeof(low));
+		snprintf(target, sizeof(target), "@%s@%s", low, tkey);
+		memset(&sig, 0, sizeof(sig));
+		sig.type = EVENT_EVENT_RAISED;
+		sig.event_id = -1;
+		sig.task_id = -1;
+		sig.timestamp = now;
+		sig.name = (char *)op;
+		sig.data = (char *)ent_payload(sg, "input");
+		sig.instance_id = (char *)r->id;
+		if ((e = store_inbox_append(tx, h, target, &sig, now)) == STORE_OK)
+			ent_ready(b, r->hub, target);
+	}
+	if (e != STORE_OK)
+		goto out;
+	if (exists) {
+		struct store_entity w;
+		memset(&w, 0, sizeof(w));
+		w.name = fn->name;
+		w.key = (char *)key;
+		w.state = (char *)state;
+		w.last_op = now;
+		e = store_entity_put(tx, h, &w);
+	} else if (ent.state != NULL)
+		e = store_entity_delete(tx, h, fn->name, key);
+out:
+	json_object_put(root);
+	store_entity_clear(&ent);
+	store_event_free_array(ev, nev);
+	return e;
+}
+
 /*
  * One entity's batch inside the transaction.
  *
@@ -191,7 +448,9 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 	if (ent_split(r->id, lname, sizeof(lname), &key) == -1)
 		return STORE_OK;
 	fn = app_find(&d->app, APP_ENTITY, lname);
-	if (fn == NULL || fn->exe || fn->sym == NULL) {
+	if (fn != NULL && fn->exe)
+		return r->prep != NULL ? ent_exe_apply(tx, b, r, fn, key) : ent_exe_prepare(tx, b, r, fn, key);
+	if (fn == NULL || fn->sym == NULL) {
 		/* Left in the store: signals must not be lost because the
 		 * daemon runs an app without this entity. */
 		log_warnx("entity %s: no in-process entity function '%s' in the app; its operations wait", r->id, lname);
@@ -323,11 +582,39 @@ ent_body(struct store_txn *tx, void *arg)
 	enum store_err e;
 
 	ent_ready_clear(b);
+	ent_preps_clear(b);
 	b->applied = 0;
 	for (size_t i = 0; i < b->n; i++)
 		if ((e = ent_one(tx, b, &b->refs[i])) != STORE_OK)
 			return e;
 	return STORE_OK;
+}
+
+/* Hands an executable entity's batch to a worker (takes p and request). */
+static void
+ent_submit(struct daemon *d, struct daemon_entprep *p, char *request)
+{
+	char lname[IDS_NAME_MAX + 1], key[600];
+	const char *k;
+	const struct app_fn *fn = NULL;
+	struct worker_job *j = calloc(1, sizeof(*j));
+
+	snprintf(key, sizeof(key), "%d/%s", p->hub, p->id);
+	if (ent_split(p->id, lname, sizeof(lname), &k) == 0)
+		fn = app_find(&d->app, APP_ENTITY, lname);
+	if (j == NULL || fn == NULL || !fn->exe || (j->instance_id = strdup(p->id)) == NULL ||
+	    (j->name = strdup(fn->name)) == NULL || sched_exe_job(d, p->hub, fn, j) == -1) {
+		free(request);
+		worker_job_free(j);
+		ent_prep_free(p); /* the operations stay in the store */
+		return;
+	}
+	j->kind = WORKER_ENTITY;
+	j->hub = p->hub;
+	j->request = request;
+	j->episode = p;
+	sset_add(&d->orch_busy, key);
+	worker_submit(d->pool, j);
 }
 
 size_t
@@ -339,8 +626,21 @@ entity_run_batch(struct daemon *d, size_t max)
 
 	memset(&b, 0, sizeof(b));
 	b.d = d;
-	if (max == 0 || d->ent_head == NULL || (b.refs = calloc(max, sizeof(*b.refs))) == NULL)
+	if (max == 0 || (d->ent_head == NULL && d->entprep == NULL) || (b.refs = calloc(max, sizeof(*b.refs))) == NULL)
 		return 0;
+	while (b.n < max && d->entprep != NULL) {
+		struct daemon_entprep *p = d->entprep;
+		d->entprep = p->next;
+		p->next = NULL;
+		if ((b.refs[b.n].id = strdup(p->id)) == NULL) {
+			sched_orch_done(d, p->hub, p->id);
+			ent_prep_free(p);
+			continue;
+		}
+		b.refs[b.n].hub = p->hub;
+		b.refs[b.n].prep = p;
+		b.n++;
+	}
 	while (b.n < max && (r = d->ent_head) != NULL) {
 		char k[600];
 		d->ent_head = r->next;
@@ -355,6 +655,11 @@ entity_run_batch(struct daemon *d, size_t max)
 	}
 	e = store_txn_run(d->st, 0, ent_body, &b);
 	if (e == STORE_OK) {
+		for (size_t i = 0; i < b.nprep; i++) {
+			ent_submit(d, b.preps[i], b.requests[i]);
+			b.preps[i] = NULL;
+			b.requests[i] = NULL;
+		}
 		for (size_t i = 0; i < b.nready; i++)
 			sched_ready_push(d, b.ready[i].hub, b.ready[i].id);
 		d->entity_ops += b.applied;
@@ -366,9 +671,20 @@ entity_run_batch(struct daemon *d, size_t max)
 				sched_ready_push(d, b.refs[i].hub, b.refs[i].id);
 	}
 	ent_ready_clear(&b);
+	ent_preps_clear(&b);
 	free(b.ready);
-	for (size_t i = 0; i < b.n; i++)
+	for (size_t i = 0; i < b.n; i++) {
+		if (b.refs[i].prep != NULL) {
+			if (e == STORE_BUSY) {
+				b.refs[i].prep->next = d->entprep; /* the reply waits for the next turn */
+				d->entprep = b.refs[i].prep;
+			} else {
+				sched_orch_done(d, b.refs[i].hub, b.refs[i].id);
+				ent_prep_free(b.refs[i].prep);
+			}
+		}
 		free(b.refs[i].id);
+	}
 	free(b.refs);
 	return b.n;
 }

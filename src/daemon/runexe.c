@@ -133,7 +133,8 @@ runexe_orchestrator(struct worker_job *j)
 	struct child_result r;
 	char *err;
 
-	if (runexe_run(j, "orchestrator", j->request ? j->request : "{}", &r) == -1) {
+	if (runexe_run(j, j->kind == WORKER_ENTITY ? "entity" : "orchestrator", j->request ? j->request : "{}", &r) ==
+	    -1) {
 		/* Neither reply nor fatal: the episode starts over later. */
 		child_result_clear(&r);
 		return;

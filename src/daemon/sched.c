@@ -34,6 +34,11 @@ sched_ready_push(struct daemon *d, int hub, const char *id)
 	int added;
 
 	snprintf(key, sizeof(key), "%d/%s", hub, id);
+	/* An executable's episode or batch is in progress: look again after it. */
+	if (sset_has(&d->orch_busy, key)) {
+		sset_add(&d->orch_dirty, key);
+		return;
+	}
 	/* Entities are applied by the entity dispatcher (entity.c). */
 	if (id[0] == '@') {
 		if (sset_add(&d->ent_set, key) != 1)
@@ -239,6 +244,19 @@ sched_collect(struct daemon *d)
 	while ((j = list) != NULL) {
 		list = j->next;
 		j->next = NULL;
+		if (j->kind == WORKER_ENTITY) {
+			/* The entity's batch child answered (or failed). */
+			struct daemon_entprep *p = j->episode;
+			p->reply = j->reply;
+			p->reply_len = j->reply_len;
+			p->fatal = j->fatal;
+			j->reply = j->fatal = NULL;
+			j->episode = NULL;
+			p->next = d->entprep;
+			d->entprep = p;
+			worker_job_free(j);
+			continue;
+		}
 		if (j->kind == WORKER_ORCHESTRATOR) {
 			/* The child answered (or failed): its episode's second
 			 * transaction comes with the next batch. */

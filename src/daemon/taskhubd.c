@@ -252,7 +252,8 @@ taskhubd_timeout_ms(struct daemon *d, int64_t now)
 {
 	int64_t until = d->next_rescan;
 
-	if (d->ready_head != NULL || d->results != NULL || d->prep_head != NULL || d->ent_head != NULL || d->rescan)
+	if (d->ready_head != NULL || d->results != NULL || d->prep_head != NULL || d->ent_head != NULL ||
+	    d->entprep != NULL || d->rescan)
 		return 0;
 	if (d->next_maintain < until)
 		until = d->next_maintain;
@@ -287,7 +288,7 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 				(d->ready_head != NULL || d->results != NULL || d->prep_head != NULL);
 		     k++)
 			episode_run_batch(d, d->app.host.max_orchestrators);
-		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN && d->ent_head != NULL; k++)
+		for (int k = 0; k < TASKHUBD_BATCHES_PER_TURN && (d->ent_head != NULL || d->entprep != NULL); k++)
 			entity_run_batch(d, d->app.host.max_entities);
 		if (d->ready_head == NULL && d->rescan_more) {
 			d->rescan_more = 0;

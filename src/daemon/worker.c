@@ -92,8 +92,8 @@ worker_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&p->mu);
-		if (j->kind == WORKER_ORCHESTRATOR)
-			runexe_orchestrator(j);
+		if (j->kind == WORKER_ORCHESTRATOR || j->kind == WORKER_ENTITY)
+			runexe_orchestrator(j); /* both: a request in, a reply out */
 		else if (j->exe != NULL)
 			runexe_activity(j);
 		else if (j->fn != NULL)

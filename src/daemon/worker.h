@@ -19,6 +19,7 @@
 enum worker_kind {
 	WORKER_ACTIVITY = 0,   /* an activity: res */
 	WORKER_ORCHESTRATOR,   /* an executable orchestrator's episode: reply */
+	WORKER_ENTITY,         /* an executable entity's batch: reply */
 };
 
 struct worker_job {

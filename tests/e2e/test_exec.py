@@ -6,6 +6,7 @@
   SayHello in shell gives the C sample's exact output and custom status;
   BookingFlow in Python with CalculateDiscount in PHP, confirmed and timed
   out.
+- An entity as an executable (samples/exe/Tally, the batch protocol).
 - A protocol orchestrator (tests/e2e/exeapp/Tour) with a fan-out (WhenAll),
   a durable timer, an external event, a sub-orchestration and
   continue-as-new.
@@ -63,6 +64,38 @@ def booking(s):
     tap.eq((st.get("runtimeStatus"), st.get("output"), st.get("customStatus")),
            ("Completed", False, {"message": "The booking was not confirmed on time. Please try again."}),
            "a booking not confirmed in time")
+
+
+def exe_entity(s):
+    """An entity as an executable (samples/exe/Tally, Python, the batch
+    protocol): signals from concurrent clients applied exactly, a failing
+    operation changing nothing, the delete."""
+    import concurrent.futures
+
+    def add(_):
+        return s.api.call("POST", "entities/Tally/t1", "op=add", body=b"5", headers=[T.CT_JSON]).status
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(add, range(40)))
+    tap.eq(codes.count(202), 40, "40 add signals to the executable entity: 202 each")
+
+    def state():
+        r = s.api.call("GET", "entities/Tally/t1")
+        return r.status, r.json_or_none() if r.status == 200 else None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and state() != (200, 200):
+        time.sleep(0.1)
+    tap.eq(state(), (200, 200), "the executable entity's state is the exact sum")
+    s.api.call("POST", "entities/Tally/t1", "op=add", body=b"\"x\"", headers=[T.CT_JSON])
+    s.api.call("POST", "entities/Tally/t1", "op=add", body=b"1", headers=[T.CT_JSON])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and state() != (200, 201):
+        time.sleep(0.1)
+    tap.eq(state(), (200, 201), "a failing operation changes nothing; the next one applies")
+    s.api.call("DELETE", "entities/Tally/t1")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and state()[0] != 404:
+        time.sleep(0.1)
+    tap.eq(state()[0], 404, "delete removes it")
 
 
 def tour(s):
@@ -184,7 +217,7 @@ def main():
         return 0
     t0 = time.monotonic()
     with e2e.stack(EXE_SAMPLES) as s:
-        e2e.run_parts(tap, [hello, booking], s)
+        e2e.run_parts(tap, [hello, booking, exe_entity], s)
     with e2e.stack(EXE_TESTAPP) as s:
         e2e.run_parts(tap, [tour, suspended, fails, hostile_activities, hostile_orchestrators, environment,
                             children_die_with_daemon], s)
