@@ -76,18 +76,46 @@ child_take(int fd, char **buf, size_t *len, size_t max, int *open_)
 	return 0;
 }
 
+/* The supervisor's reaction to the daemon's death (its parent-death
+ * signal): the whole process group goes, itself included. */
 static void
-child_exec(const struct child_spec *s, int in, int out, int err)
+child_group_die(int sig)
 {
+	(void)sig;
+	kill(0, SIGKILL);
+	_exit(137);
+}
+
+/*
+ * Runs in the forked child. It becomes a small supervisor: the leader of
+ * a new process group, with a parent-death signal whose handler kills the
+ * group, so that when taskhubd dies — even by kill -9 — everything the
+ * function started in its group dies too (a parent-death signal alone
+ * would reach only the direct child). The function itself runs in a
+ * second child (exec), and the supervisor exits as that child did, so the
+ * daemon sees the function's own wait status. Only async-signal-safe calls
+ * here: the daemon is threaded.
+ */
+static void
+child_exec(const struct child_spec *s, int in, int out, int err, pid_t daemon_pid)
+{
+	struct sigaction sa;
 	char *argv[2];
 	sigset_t none;
+	pid_t fn;
+	int status;
 
-	/* The worker thread blocks every signal; execve would keep that. */
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = child_group_die;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != daemon_pid)
+		child_group_die(0); /* the daemon died before the prctl */
+	/* The worker thread blocks every signal; unblock (execve keeps it). */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* A group of its own, and death with the thread that started it. */
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(126);
 	/* Nothing of the daemon's (store files, sockets, the lock) reaches
@@ -100,22 +128,42 @@ child_exec(const struct child_spec *s, int in, int out, int err)
 		for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
 			close((int)fd);
 	}
-	/* Only async-signal-safe calls between fork and exec (the daemon is
-	 * threaded): fixed messages through write(). */
 	if (s->cwd != NULL && chdir(s->cwd) == -1) {
 		static const char m[] = "cannot enter the function's folder\n";
 		(void)!write(2, m, sizeof(m) - 1);
 		_exit(126);
 	}
-	signal(SIGPIPE, SIG_DFL);
-	argv[0] = (char *)s->path;
-	argv[1] = NULL;
-	execve(s->path, argv, s->env);
-	{
-		static const char m[] = "cannot execute the function's scriptFile\n";
-		(void)!write(2, m, sizeof(m) - 1);
+	if ((fn = fork()) == -1)
+		_exit(126);
+	if (fn == 0) {
+		/* The function: default signals, and death with its supervisor. */
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGTERM, &sa, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		argv[0] = (char *)s->path;
+		argv[1] = NULL;
+		execve(s->path, argv, s->env);
+		{
+			static const char m[] = "cannot execute the function's scriptFile\n";
+			(void)!write(2, m, sizeof(m) - 1);
+		}
+		_exit(127);
 	}
-	_exit(127);
+	/* The supervisor holds no pipe end the function needs to see closed. */
+	close(0);
+	close(1);
+	close(2);
+	while (waitpid(fn, &status, 0) == -1)
+		if (errno != EINTR)
+			_exit(126);
+	if (WIFSIGNALED(status)) {
+		/* Die the same way, so the daemon reads the function's status. */
+		sa.sa_handler = SIG_DFL;
+		sigaction(WTERMSIG(status), &sa, NULL);
+		kill(getpid(), WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 126);
 }
 
 int
@@ -125,7 +173,7 @@ child_run(const struct child_spec *s, struct child_result *r)
 	int out_open = 1, err_open = 1, in_open = 1, exited = 0, status = 0;
 	size_t written = 0;
 	int64_t deadline, drain_until = 0;
-	pid_t pid;
+	pid_t pid, self;
 
 	memset(r, 0, sizeof(*r));
 	if ((r->out = malloc(s->out_max + 1)) == NULL || (r->err = malloc(s->err_max + 1)) == NULL) {
@@ -136,9 +184,10 @@ child_run(const struct child_spec *s, struct child_result *r)
 		snprintf(r->reason, sizeof(r->reason), "pipe: %s", strerror(errno));
 		goto fail;
 	}
+	self = getpid();
 	pid = fork();
 	if (pid == 0)
-		child_exec(s, pin[0], pout[1], perr[1]);
+		child_exec(s, pin[0], pout[1], perr[1], self);
 	if (pid == -1) {
 		snprintf(r->reason, sizeof(r->reason), "fork: %s", strerror(errno));
 		goto fail;

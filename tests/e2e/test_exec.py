@@ -181,18 +181,20 @@ def children_die_with_daemon(s):
     (parent-death signal); the restarted daemon runs the activity again
     (at least once) and its timeout ends it as before."""
     def sleepers():
-        r = subprocess.run(["pgrep", "-f", "sleep 1000"], stdout=subprocess.PIPE, universal_newlines=True)
+        r = subprocess.run(["pgrep", "-f", "sleep 100[01]"], stdout=subprocess.PIPE, universal_newlines=True)
         return [p for p in r.stdout.split() if p]
     s.api.start("CallActivity", {"name": "Hang"}, "orphaned-by-crash")
+    s.api.start("CallActivity", {"name": "Nested"}, "orphaned-nested")
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not sleepers():
+    while time.monotonic() < deadline and len(sleepers()) < 3:
         time.sleep(0.05)
-    tap.ok(bool(sleepers()), "the Hang child is running")
+    tap.ok(len(sleepers()) >= 3, "the Hang child and Nested's two grandchildren are running")
     s.daemon.kill()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and sleepers():
         time.sleep(0.05)
-    tap.ok(not sleepers(), "kill -9 of taskhubd takes its children with it", " ".join(sleepers()))
+    tap.ok(not sleepers(), "kill -9 of taskhubd takes its children and their children with it",
+           " ".join(sleepers()))
     s.daemon.start()
     st = s.api.wait("orphaned-by-crash")
     tap.eq(st.get("output"), {"error": "Activity function 'Hang' did not finish within 3000 ms (killed)"},
