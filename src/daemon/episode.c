@@ -576,6 +576,27 @@ ep_fail_record(struct store_txn *tx, struct ep_batch *b, int hub, const struct s
 	return ep_notify_parent(tx, b, hub, inst, STATUS_FAILED, b->fail_reason, NULL, now);
 }
 
+/* Whether an executable orchestrator's episode needs no child: the engine
+ * drops the events of a terminal instance (unless they rewind it) or of
+ * one never started, and applies a terminate without running code. */
+static int
+ep_no_child(const struct store_instance *inst, size_t nhist, const struct store_event *ev, size_t n)
+{
+	int started = nhist > 0, rewind = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].type == EVENT_EXECUTION_TERMINATED)
+			return 1;
+		if (ev[i].type == EVENT_EXECUTION_STARTED)
+			started = 1;
+		if (ev[i].type == EVENT_EXECUTION_REWOUND)
+			rewind = 1;
+	}
+	if (status_is_terminal(inst->status))
+		return !rewind;
+	return !started;
+}
+
 /* One episode inside the batch's transaction. */
 static enum store_err
 ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
@@ -647,6 +668,17 @@ ep_one(struct store_txn *tx, struct ep_batch *b, size_t idx)
 		e = store_inbox_take(tx, h, id, !exe_read, &inbox, &ninbox);
 	if (e != STORE_OK || ninbox == 0)
 		goto out;
+	if (exe_read && ep_no_child(&inst, nhist, inbox, ninbox)) {
+		/* Nothing the child would say can matter (a terminal instance,
+		 * one never started, a terminate): the engine decides alone,
+		 * in this transaction, taking the events now. */
+		store_event_free_array(inbox, ninbox);
+		inbox = NULL;
+		ninbox = 0;
+		exe_read = 0;
+		if ((e = store_inbox_take(tx, h, id, 1, &inbox, &ninbox)) != STORE_OK || ninbox == 0)
+			goto out;
+	}
 	ch = core_arena_alloc(b->arena, (nhist + 1) * sizeof(*ch));
 	cn = core_arena_alloc(b->arena, (ninbox + 1) * sizeof(*cn));
 	if (ch == NULL || cn == NULL) {

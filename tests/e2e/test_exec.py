@@ -129,6 +129,15 @@ def suspended(s):
     tap.eq(st.get("runtimeStatus"), "Completed", "after the resume it runs to the end")
 
 
+def terminate(s):
+    """Terminating an executable orchestrator needs no run of its child."""
+    s.api.start("Tour", None, "tour-term")
+    s.api.wait_custom("tour-term", "waiting Go")
+    tap.eq(s.api.control("tour-term", "terminate", "reason=enough").status, 202, "terminate the waiting Tour")
+    st = s.api.wait("tour-term")
+    tap.eq((st.get("runtimeStatus"), st.get("output")), ("Terminated", "enough"), "it ends Terminated with the reason")
+
+
 def fails(s):
     s.api.start("Fails", None, "py-fails")
     st = s.api.wait("py-fails")
@@ -221,7 +230,7 @@ def main():
     with e2e.stack(EXE_SAMPLES) as s:
         e2e.run_parts(tap, [hello, booking, exe_entity], s)
     with e2e.stack(EXE_TESTAPP) as s:
-        e2e.run_parts(tap, [tour, suspended, fails, hostile_activities, hostile_orchestrators, environment,
+        e2e.run_parts(tap, [tour, suspended, terminate, fails, hostile_activities, hostile_orchestrators, environment,
                             children_die_with_daemon], s)
     tap.diag(f"{time.monotonic() - t0:.1f} s in all (not asserted)")
     return tap.done()
