@@ -17,6 +17,8 @@ app loader, signals, detaching, modes.
   keeps running (its pid is in the lock file) and serves work; SIGTERM
   stops it and removes the wake socket.
 - The wake socket is mode 0660.
+- The wake socket shrugs off garbage and floods; modes of the
+  environment, its files and the socket.
 - Maintenance on a tick: with TASKHUB_MAINTAIN_SECONDS=1, log files the
   instances' writes filled are removed once checkpointed.
 
@@ -181,6 +183,45 @@ def detached(s):
     s.daemon.start()
 
 
+def hostile_wake(s):
+    """The wake socket takes anything: empty, garbage and maximal
+    datagrams, and a flood (bounded in count and time), without harm; a
+    start made during the flood still completes."""
+    import socket
+    so = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    so.setblocking(False)
+    sent = dropped = 0
+    payloads = [b"", b"\x00\xff" * 10, b"TestHubName", b"../../etc/passwd", b"x" * 60000]
+    deadline = time.monotonic() + 5
+    s.api.start("HelloSequence", None, "during-flood")
+    while sent + dropped < 50000 and time.monotonic() < deadline:
+        try:
+            so.sendto(payloads[(sent + dropped) % len(payloads)], s.daemon.socket)
+            sent += 1
+        except (BlockingIOError, OSError):
+            dropped += 1  # the daemon's queue is full: that is the point
+    so.close()
+    tap.diag(f"wake flood: {sent} datagrams sent, {dropped} refused by a full queue (not asserted)")
+    tap.ok(s.daemon.alive(), "the daemon survives garbage and a flood on its wake socket")
+    st = s.api.wait("during-flood")
+    tap.eq((st.get("runtimeStatus"), st.get("output")), ("Completed", HELLO), "work started during the flood completes")
+
+
+def modes(s):
+    """Files and sockets get the modes of the design: the environment
+    directory group-shared (setgid 2770) when a group is configured (as
+    root in CI), its files and the wake socket 0660."""
+    env = os.path.join(os.path.dirname(s.daemon.conf), "env")
+    sock = stat.S_IMODE(os.stat(s.daemon.socket).st_mode)
+    tap.eq(oct(sock), oct(0o660), "the wake socket is 0660")
+    if os.geteuid() == 0:
+        tap.eq(oct(stat.S_IMODE(os.stat(env).st_mode)), oct(0o2770), "the environment directory is 2770")
+        wide = [f for f in os.listdir(env) if stat.S_IMODE(os.stat(os.path.join(env, f)).st_mode) & 0o007]
+        tap.eq(wide, [], "no file in the environment is readable or writable by others")
+    else:
+        tap.diag("not root: no group configured, the group-shared modes were not checked")
+
+
 def log_files(s):
     env = os.path.join(os.path.dirname(s.daemon.conf), "env")
     return sorted(f for f in os.listdir(env) if f.startswith("log."))
@@ -210,7 +251,7 @@ def main():
     e2e.require(e2e.samples_app())
     with e2e.stack(e2e.samples_app()) as s:
         e2e.run_parts(tap, [second_daemon_refused, privileges, broken_app, sighup_reload, detached,
-                                maintenance], s)
+                                maintenance, hostile_wake, modes], s)
     return tap.done()
 
 
