@@ -108,10 +108,11 @@ ent_answer(struct store_txn *tx, struct ent_batch *b, int hub, const char *calle
 struct ent_queue {
 	const struct store_event **v;
 	size_t n, cap;
-	struct store_event *owned[8];
-	size_t nowned[8], k;
+	struct store_event **owned; /* the arrays v points into */
+	size_t *nowned, k, capk;
 };
 
+/* Inserts n events at position at; takes ev (freed on failure too). */
 static int
 ent_queue_insert(struct ent_queue *q, size_t at, struct store_event *ev, size_t n)
 {
@@ -119,15 +120,25 @@ ent_queue_insert(struct ent_queue *q, size_t at, struct store_event *ev, size_t 
 		free(ev);
 		return 0;
 	}
-	if (q->k == 8)
-		return -1;
+	if (q->k == q->capk) {
+		size_t nc = q->capk ? q->capk * 2 : 4;
+		struct store_event **no = realloc(q->owned, nc * sizeof(*no));
+		size_t *nn;
+		if (no == NULL)
+			goto fail;
+		q->owned = no;
+		if ((nn = realloc(q->nowned, nc * sizeof(*nn))) == NULL)
+			goto fail;
+		q->nowned = nn;
+		q->capk = nc;
+	}
 	q->owned[q->k] = ev;
 	q->nowned[q->k++] = n;
 	if (q->n + n > q->cap) {
 		size_t nc = (q->n + n) * 2;
 		const struct store_event **nv = realloc(q->v, nc * sizeof(*nv));
 		if (nv == NULL)
-			return -1;
+			return -1; /* ev is owned by q already */
 		q->v = nv;
 		q->cap = nc;
 	}
@@ -136,6 +147,9 @@ ent_queue_insert(struct ent_queue *q, size_t at, struct store_event *ev, size_t 
 		q->v[at + i] = &ev[i];
 	q->n += n;
 	return 0;
+fail:
+	store_event_free_array(ev, n);
+	return -1;
 }
 
 static void
@@ -143,6 +157,8 @@ ent_queue_free(struct ent_queue *q)
 {
 	for (size_t i = 0; i < q->k; i++)
 		store_event_free_array(q->owned[i], q->nowned[i]);
+	free(q->owned);
+	free(q->nowned);
 	free(q->v);
 }
 
@@ -469,7 +485,6 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 		if ((e = store_held_take(tx, h, r->id, &ev, &nev)) != STORE_OK)
 			goto out;
 		if (ent_queue_insert(&q, 0, ev, nev) == -1) {
-			store_event_free_array(ev, nev);
 			e = STORE_NOMEM;
 			goto out;
 		}
@@ -481,7 +496,6 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 	if (nev == d->app.host.max_entity_batch)
 		ent_ready(b, r->hub, r->id); /* a full batch: more may wait */
 	if (ent_queue_insert(&q, q.n, ev, nev) == -1) {
-		store_event_free_array(ev, nev);
 		e = STORE_NOMEM;
 		goto out;
 	}
@@ -513,10 +527,8 @@ ent_one(struct store_txn *tx, struct ent_batch *b, const struct ent_ref *r)
 			changed = 1;
 			/* What waited comes next, before the newer inbox events. */
 			if ((e = store_held_take(tx, h, r->id, &held, &nheld)) == STORE_OK &&
-			    ent_queue_insert(&q, i + 1, held, nheld) == -1) {
-				store_event_free_array(held, nheld);
+			    ent_queue_insert(&q, i + 1, held, nheld) == -1)
 				e = STORE_NOMEM;
-			}
 			continue;
 		}
 		/* The entity's code is not a stalled store (store.h). */
