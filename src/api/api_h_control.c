@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "common/event.h"
 #include "common/ids.h"
+#include "common/mgmt.h"
 #include "common/jsonutil.h"
 #include "common/status.h"
 #include "common/timeutil.h"
@@ -167,34 +168,19 @@ api_h_control(struct api_ctx *c)
 
 /* ---- purge ------------------------------------------------------------------ */
 
-struct purge1_arg {
-	struct store_hub *h;
-	const char *id;
-	int status;
-};
-
-static enum store_err
-purge1_txn(struct store_txn *tx, void *arg)
-{
-	struct purge1_arg *a = arg;
-
-	return store_instance_purge(tx, a->h, a->id, &a->status);
-}
-
 void
 api_h_purge_one(struct api_ctx *c)
 {
-	struct purge1_arg a = {c->hub, c->seg[1], -1};
+	const char *id = c->seg[1];
 	enum store_err e;
 	char msg[600];
+	int status;
 
-	if (!api_id_ok(c, c->seg[1]))
+	if (!api_id_ok(c, id))
 		return;
-	e = store_txn_run(c->store, 0, purge1_txn, &a);
+	e = store_purge_one(c->store, c->hub, id, &status);
 	if (e == STORE_STATE) {
-		snprintf(msg, sizeof(msg),
-			 "Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.",
-			 a.id, status_name(a.status));
+		mgmt_msg_not_purgeable(msg, sizeof(msg), id, status_name(status));
 		api_error(c, 409, msg, NULL);
 		return;
 	}

@@ -49,61 +49,20 @@ api_body_input(struct api_ctx *c, const char **input)
 	return 1;
 }
 
-struct start_arg {
-	struct store_hub *h;
-	struct store_create cr;
-	char name[IDS_NAME_MAX + 1];
-	int no_function;
-};
-
-/* The registry lookup and the singleton create in one transaction
- * (store_instance_start): of N concurrent starts with one ID exactly one
- * commits. */
-static enum store_err
-start_txn(struct store_txn *tx, void *arg)
-{
-	struct start_arg *a = arg;
-	enum store_err e = store_instance_start(tx, a->h, &a->cr, a->name, sizeof(a->name));
-
-	a->no_function = e == STORE_NOFUNCTION;
-	return a->no_function ? STORE_NOTFOUND : e;
-}
-
-struct fnlist_arg {
-	struct store_hub *h;
-	struct store_function *v;
-	size_t n;
-};
-
-static enum store_err
-fnlist_txn(struct store_txn *tx, void *arg)
-{
-	struct fnlist_arg *a = arg;
-
-	store_function_free_array(a->v, a->n);
-	a->v = NULL;
-	a->n = 0;
-	return store_function_list(tx, a->h, STORE_FN_ORCHESTRATOR, &a->v, &a->n);
-}
-
 static void
 api_unknown_function(struct api_ctx *c, const char *name, const char *kind)
 {
-	struct fnlist_arg a = {c->hub, NULL, 0};
 	struct buf m;
 	char **names = NULL;
-	size_t i;
+	size_t n = 0;
 
 	buf_init(&m, 16384);
 	/* The known orchestrators are listed only for an orchestrator. */
 	if (strcmp(kind, "orchestrator") == 0 &&
-	    store_txn_run(c->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK &&
-	    (names = calloc(a.n + 1, sizeof(*names))) != NULL)
-		for (i = 0; i < a.n; i++)
-			names[i] = a.v[i].name;
-	mgmt_msg_unknown_function(&m, name, kind, names, a.n);
-	free(names);
-	store_function_free_array(a.v, a.n);
+	    store_function_names(c->store, c->hub, STORE_FN_ORCHESTRATOR, &names, &n) != STORE_OK)
+		names = NULL;
+	mgmt_msg_unknown_function(&m, name, kind, names, n);
+	store_strv_free(names, n);
 	api_error(c, 400, m.p ? m.p : "Unknown function.", NULL);
 	buf_free(&m);
 }
@@ -112,29 +71,30 @@ api_unknown_function(struct api_ctx *c, const char *name, const char *kind)
 static void
 api_start_instance(struct api_ctx *c, const char *fn, const char *id, const char *input, const char *version)
 {
-	struct start_arg a;
+	struct store_create cr;
 	char exec[33];
 	double timeout, poll;
 	enum store_err e;
 
 	if (api_wait_params(c, &timeout, &poll) == -1)
 		return; /* refused before anything is started */
-	memset(&a, 0, sizeof(a));
 	if (ids_new_guid(exec) == -1) {
 		api_error(c, 500, "Something went wrong while processing your request", "no random source");
 		return;
 	}
-	a.h = c->hub;
-	a.cr.id = id;
-	a.cr.name = fn;
-	a.cr.version = version;
-	a.cr.execution_id = exec;
-	a.cr.input = input;
-	a.cr.parent_task_id = -1;
-	a.cr.now = time_now_us();
-	a.cr.override_any = c->srv->override_any;
-	e = store_txn_run(c->store, 0, start_txn, &a);
-	if (e == STORE_NOTFOUND && a.no_function) {
+	memset(&cr, 0, sizeof(cr));
+	cr.id = id;
+	cr.name = fn;
+	cr.version = version;
+	cr.execution_id = exec;
+	cr.input = input;
+	cr.parent_task_id = -1;
+	cr.now = time_now_us();
+	cr.override_any = c->srv->override_any;
+	/* The registry lookup and the singleton create in one transaction:
+	 * of N concurrent starts with one ID exactly one commits. */
+	e = store_start(c->store, c->hub, &cr);
+	if (e == STORE_NOFUNCTION) {
 		api_unknown_function(c, fn, "orchestrator");
 		return;
 	}

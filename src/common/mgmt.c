@@ -119,6 +119,14 @@ mgmt_msg_exists(char *out, size_t cap, const char *id)
 }
 
 void
+mgmt_msg_not_purgeable(char *out, size_t cap, const char *id, const char *status)
+{
+	snprintf(out, cap,
+		 "Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.", id,
+		 status);
+}
+
+void
 mgmt_msg_unknown_function(struct buf *b, const char *name, const char *kind, char *const *names, size_t n)
 {
 	size_t i;

@@ -59,6 +59,8 @@ void mgmt_msg_exists(char *out, size_t cap, const char *id);
 /* "The function '<name>' doesn't exist, is disabled, or is not an <kind>
  * function." and, when names is not NULL, the known orchestrators (n of
  * them). Appended to b. */
+/* The 409 of a purge of an instance that is not terminal. */
+void mgmt_msg_not_purgeable(char *out, size_t cap, const char *id, const char *status);
 void mgmt_msg_unknown_function(struct buf *b, const char *name, const char *kind, char *const *names, size_t n);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/mgmt.h"
 #include "common/status.h"
 #include "common/timeutil.h"
 #include "common/jsonutil.h"
@@ -341,53 +342,30 @@ ctl_instance_list(struct ctl *c, int argc, char **argv)
 
 /* ---- purge ------------------------------------------------------------------ */
 
-struct inst_purge {
-	struct store_hub *h;
-	const char *id;
-};
-
-static enum store_err
-inst_purge_txn(struct store_txn *tx, void *arg)
-{
-	struct inst_purge *a = arg;
-
-	return store_instance_purge(tx, a->h, a->id, NULL);
-}
-
 int
 ctl_instance_purge(struct ctl *c, int argc, char **argv)
 {
-	struct inst_purge a;
-	struct inst_get g;
-	char *id;
+	struct store_hub *h;
+	char *id, msg[600];
 	enum store_err e;
-	int rc;
+	int rc, status;
 
 	if ((rc = ctl_args(c, argc, argv, NULL, &id, 1)) != CTL_EXIT_OK)
 		return rc;
 	if (!inst_id_ok(id))
 		return CTL_EXIT_FAIL;
-	a.id = id;
-	if ((rc = inst_open(c, &a.h)) != CTL_EXIT_OK)
+	if ((rc = inst_open(c, &h)) != CTL_EXIT_OK)
 		return rc;
-	switch (e = store_txn_run(c->st, 0, inst_purge_txn, &a)) {
+	switch (e = store_purge_one(c->st, h, id, &status)) {
 	case STORE_OK:
 		return CTL_EXIT_OK;
 	case STORE_NOTFOUND:
 		log_warnx("instance '%s' not found in hub %s", id, c->conf.hub);
 		return CTL_EXIT_FAIL;
 	case STORE_STATE:
-		/* Read the status only to say it; it may have moved on since. */
-		memset(&g, 0, sizeof(g));
-		g.h = a.h;
-		g.id = id;
-		if (store_txn_run(c->st, STORE_TXN_READONLY, inst_get_txn, &g) == STORE_OK)
-			log_warnx("instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can "
-				  "be purged",
-				  id, status_name(g.r.status));
-		else
-			ctl_fail(e, "purge '%s'", id);
-		store_instance_clear(&g.r);
+		/* The status the purge saw, in the API's words. */
+		mgmt_msg_not_purgeable(msg, sizeof(msg), id, status_name(status));
+		log_warnx("%s", msg);
 		return CTL_EXIT_FAIL;
 	default:
 		return ctl_fail(e, "purge '%s'", id);

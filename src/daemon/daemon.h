@@ -77,7 +77,6 @@ struct daemon {
 
 	/* orchestration work: FIFO of instances, deduplicated by ready_set */
 	struct daemon_ready *ready_head, *ready_tail;
-	size_t ready_len;
 	struct sset ready_set;
 
 	/* activity work handed to the workers, by "hub/seq", so that a rescan
@@ -106,6 +105,9 @@ struct daemon {
 
 /* sched.c: queues */
 void sched_ready_push(struct daemon *d, int hub, const char *id);
+/* Takes the oldest entry of a FIFO: its ID (malloc'd, the caller's) and
+ * hub; NULL when empty. */
+char *sched_fifo_pop(struct daemon_ready **head, struct daemon_ready **tail, struct sset *set, int *hub);
 int sched_hub_index(struct daemon *d, const char *name);
 void sched_refresh_hubs(struct daemon *d);
 void sched_rescan(struct daemon *d, int full);

@@ -633,7 +633,6 @@ size_t
 entity_run_batch(struct daemon *d, size_t max)
 {
 	struct ent_batch b;
-	struct daemon_ready *r;
 	enum store_err e;
 
 	memset(&b, 0, sizeof(b));
@@ -653,18 +652,9 @@ entity_run_batch(struct daemon *d, size_t max)
 		b.refs[b.n].prep = p;
 		b.n++;
 	}
-	while (b.n < max && (r = d->ent_head) != NULL) {
-		char k[600];
-		d->ent_head = r->next;
-		if (d->ent_head == NULL)
-			d->ent_tail = NULL;
-		snprintf(k, sizeof(k), "%d/%s", r->hub, r->id);
-		sset_del(&d->ent_set, k);
-		b.refs[b.n].hub = r->hub;
-		b.refs[b.n].id = r->id;
+	while (b.n < max &&
+	       (b.refs[b.n].id = sched_fifo_pop(&d->ent_head, &d->ent_tail, &d->ent_set, &b.refs[b.n].hub)) != NULL)
 		b.n++;
-		free(r);
-	}
 	e = store_txn_run(d->st, 0, ent_body, &b);
 	if (e == STORE_OK) {
 		for (size_t i = 0; i < b.nprep; i++) {

@@ -959,7 +959,6 @@ size_t
 episode_run_batch(struct daemon *d, size_t max)
 {
 	struct ep_batch b;
-	struct daemon_ready *r;
 	struct ep_ref *all;
 	size_t n = 0;
 	enum store_err e;
@@ -987,19 +986,9 @@ episode_run_batch(struct daemon *d, size_t max)
 		all[n].prep = p;
 		n++;
 	}
-	while (n < max && (r = d->ready_head) != NULL) {
-		char key[600];
-		d->ready_head = r->next;
-		if (d->ready_head == NULL)
-			d->ready_tail = NULL;
-		d->ready_len--;
-		snprintf(key, sizeof(key), "%d/%s", r->hub, r->id);
-		sset_del(&d->ready_set, key);
-		all[n].hub = r->hub;
-		all[n].id = r->id; /* taken over */
-		free(r);
+	while (n < max && (all[n].id = sched_fifo_pop(&d->ready_head, &d->ready_tail, &d->ready_set, &all[n].hub)) !=
+				  NULL)
 		n++;
-	}
 	b.refs = all;
 	b.n = n;
 	b.with_results = d->results != NULL;

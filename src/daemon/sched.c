@@ -26,12 +26,55 @@
 #define SCHED_MAX_JOBS    1024 /* activity jobs handed to the workers at once */
 #define SCHED_FUNCTION_TIMEOUT_US (5LL * 60 * 1000000) /* an executable's time without host.json functionTimeout */
 
+/* Appends (hub, id) to a FIFO unless its dedupe set has it already. */
+static void
+sched_fifo_push(struct daemon_ready **head, struct daemon_ready **tail, struct sset *set, const char *key, int hub,
+		const char *id)
+{
+	struct daemon_ready *r;
+	int added;
+
+	if ((added = sset_add(set, key)) != 1) {
+		if (added == -1)
+			log_warnx("out of memory queueing %s; the next rescan finds it", id);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->id = strdup(id)) == NULL) {
+		free(r);
+		sset_del(set, key);
+		return;
+	}
+	r->hub = hub;
+	if (*tail != NULL)
+		(*tail)->next = r;
+	else
+		*head = r;
+	*tail = r;
+}
+
+char *
+sched_fifo_pop(struct daemon_ready **head, struct daemon_ready **tail, struct sset *set, int *hub)
+{
+	struct daemon_ready *r = *head;
+	char key[600], *id;
+
+	if (r == NULL)
+		return NULL;
+	*head = r->next;
+	if (*head == NULL)
+		*tail = NULL;
+	snprintf(key, sizeof(key), "%d/%s", r->hub, r->id);
+	sset_del(set, key);
+	*hub = r->hub;
+	id = r->id;
+	free(r);
+	return id;
+}
+
 void
 sched_ready_push(struct daemon *d, int hub, const char *id)
 {
-	struct daemon_ready *r;
 	char key[600];
-	int added;
 
 	snprintf(key, sizeof(key), "%d/%s", hub, id);
 	/* An executable's episode or batch is in progress: look again after it. */
@@ -39,45 +82,12 @@ sched_ready_push(struct daemon *d, int hub, const char *id)
 		sset_add(&d->orch_dirty, key);
 		return;
 	}
-	/* Entities are applied by the entity dispatcher (entity.c). */
-	if (id[0] == '@') {
-		if (sset_add(&d->ent_set, key) != 1)
-			return;
-		if ((r = calloc(1, sizeof(*r))) == NULL || (r->id = strdup(id)) == NULL) {
-			free(r);
-			sset_del(&d->ent_set, key);
-			return;
-		}
-		r->hub = hub;
-		if (d->ent_tail != NULL)
-			d->ent_tail->next = r;
-		else
-			d->ent_head = r;
-		d->ent_tail = r;
-		return;
-	}
-	/* An executable's episode is in progress: look again after it. */
-	if (sset_has(&d->orch_busy, key)) {
-		sset_add(&d->orch_dirty, key);
-		return;
-	}
-	if ((added = sset_add(&d->ready_set, key)) != 1) {
-		if (added == -1)
-			log_warnx("out of memory queueing %s; the next rescan finds it", id);
-		return;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL || (r->id = strdup(id)) == NULL) {
-		free(r);
-		sset_del(&d->ready_set, key);
-		return;
-	}
-	r->hub = hub;
-	if (d->ready_tail != NULL)
-		d->ready_tail->next = r;
+	/* Entities go to the entity dispatcher (entity.c), orchestrations to
+	 * episodes. */
+	if (id[0] == '@')
+		sched_fifo_push(&d->ent_head, &d->ent_tail, &d->ent_set, key, hub, id);
 	else
-		d->ready_head = r;
-	d->ready_tail = r;
-	d->ready_len++;
+		sched_fifo_push(&d->ready_head, &d->ready_tail, &d->ready_set, key, hub, id);
 }
 
 int

@@ -134,60 +134,19 @@ th_client_get_status_json(th_client *c, const char *id, int with_input, char **j
 
 /* ---- start -------------------------------------------------------------- */
 
-struct start_arg {
-	struct store_hub *h;
-	struct store_create cr;
-	char name[IDS_NAME_MAX + 1];
-	int no_function;
-};
-
-/* The registry lookup and the singleton create in one transaction
- * (store_instance_start): of N concurrent starts with one ID exactly one
- * commits. */
-static enum store_err
-start_txn(struct store_txn *tx, void *arg)
-{
-	struct start_arg *a = arg;
-	enum store_err e = store_instance_start(tx, a->h, &a->cr, a->name, sizeof(a->name));
-
-	a->no_function = e == STORE_NOFUNCTION;
-	return a->no_function ? STORE_NOTFOUND : e;
-}
-
-struct fnlist_arg {
-	struct store_hub *h;
-	struct store_function *v;
-	size_t n;
-};
-
-static enum store_err
-fnlist_txn(struct store_txn *tx, void *arg)
-{
-	struct fnlist_arg *a = arg;
-
-	store_function_free_array(a->v, a->n);
-	a->v = NULL;
-	a->n = 0;
-	return store_function_list(tx, a->h, STORE_FN_ORCHESTRATOR, &a->v, &a->n);
-}
-
 /* TH_ENOFUNCTION with the API's message, known orchestrators listed. */
 static th_client_err
 client_unknown_function(struct th_client *c, const char *name)
 {
-	struct fnlist_arg a = {c->hub, NULL, 0};
 	char **names = NULL;
 	struct buf m;
-	size_t i;
+	size_t n = 0;
 
 	buf_init(&m, sizeof(c->msg));
-	if (store_txn_run(c->store, STORE_TXN_READONLY, fnlist_txn, &a) == STORE_OK &&
-	    (names = calloc(a.n + 1, sizeof(*names))) != NULL)
-		for (i = 0; i < a.n; i++)
-			names[i] = a.v[i].name;
-	mgmt_msg_unknown_function(&m, name, "orchestrator", names, a.n);
-	free(names);
-	store_function_free_array(a.v, a.n);
+	if (store_function_names(c->store, c->hub, STORE_FN_ORCHESTRATOR, &names, &n) != STORE_OK)
+		names = NULL;
+	mgmt_msg_unknown_function(&m, name, "orchestrator", names, n);
+	store_strv_free(names, n);
 	client_fail(c, TH_ENOFUNCTION, NULL, "%s", m.p ? m.p : "Unknown function.");
 	buf_free(&m);
 	return TH_ENOFUNCTION;
@@ -196,7 +155,7 @@ client_unknown_function(struct th_client *c, const char *name)
 th_client_err
 th_client_start(th_client *c, const char *name, const char *id, const char *input, char **id_out)
 {
-	struct start_arg a;
+	struct store_create cr;
 	char idbuf[33], exec[33];
 	enum store_err e;
 
@@ -216,21 +175,22 @@ th_client_start(th_client *c, const char *name, const char *id, const char *inpu
 	/* Copied first: once the start commits, nothing may fail. */
 	if (id_out != NULL && (*id_out = strdup(id)) == NULL)
 		return client_fail(c, TH_ENOMEM, NULL, "out of memory");
-	memset(&a, 0, sizeof(a));
-	a.h = c->hub;
-	a.cr.id = id;
-	a.cr.name = name;
-	a.cr.execution_id = exec;
-	a.cr.input = input;
-	a.cr.parent_task_id = -1;
-	a.cr.now = time_now_us();
-	a.cr.override_any = c->override_any;
-	e = store_txn_run(c->store, 0, start_txn, &a);
+	memset(&cr, 0, sizeof(cr));
+	cr.id = id;
+	cr.name = name;
+	cr.execution_id = exec;
+	cr.input = input;
+	cr.parent_task_id = -1;
+	cr.now = time_now_us();
+	cr.override_any = c->override_any;
+	/* The registry lookup and the singleton create in one transaction,
+	 * as the API's start. */
+	e = store_start(c->store, c->hub, &cr);
 	if (e != STORE_OK && id_out != NULL) {
 		free(*id_out);
 		*id_out = NULL;
 	}
-	if (e == STORE_NOTFOUND && a.no_function)
+	if (e == STORE_NOFUNCTION)
 		return client_unknown_function(c, name);
 	if (e == STORE_EXISTS) {
 		char msg[400];
@@ -328,34 +288,20 @@ th_client_terminate(th_client *c, const char *id, const char *reason)
 
 /* ---- purge ------------------------------------------------------------------ */
 
-struct purge_arg {
-	struct store_hub *h;
-	const char *id;
-	int status;
-};
-
-static enum store_err
-purge_txn(struct store_txn *tx, void *arg)
-{
-	struct purge_arg *a = arg;
-
-	return store_instance_purge(tx, a->h, a->id, &a->status);
-}
-
 th_client_err
 th_client_purge(th_client *c, const char *id)
 {
-	struct purge_arg a = {c->hub, id, -1};
 	enum store_err e;
+	char msg[600];
+	int status;
 
 	client_reset(c);
 	if (!client_id_ok(c, id))
 		return TH_EINVALID;
-	e = store_txn_run(c->store, 0, purge_txn, &a);
-	if (e == STORE_STATE)
-		return client_fail(
-			c, TH_ESTATE, NULL,
-			"Instance '%s' is %s; only Completed, Failed, Canceled or Terminated instances can be purged.",
-			id, status_name(a.status));
+	e = store_purge_one(c->store, c->hub, id, &status);
+	if (e == STORE_STATE) {
+		mgmt_msg_not_purgeable(msg, sizeof(msg), id, status_name(status));
+		return client_fail(c, TH_ESTATE, NULL, "%s", msg);
+	}
 	return client_store_fail(c, e, "purge");
 }

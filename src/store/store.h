@@ -167,6 +167,11 @@ enum store_err store_instance_start(struct store_txn *tx, struct store_hub *h, s
  * read (-1 when there is no instance). */
 enum store_err store_instance_request(struct store_txn *tx, struct store_hub *h, const char *id, unsigned allowed,
 				      const struct store_event *ev, int64_t now, int *status);
+/* store_instance_start() and store_instance_purge() each in a transaction
+ * of their own (run by store_txn_run), as the API and the client API use
+ * them. c is copied; *status (may be NULL) as for store_instance_purge. */
+enum store_err store_start(struct store *st, struct store_hub *h, const struct store_create *c);
+enum store_err store_purge_one(struct store *st, struct store_hub *h, const char *id, int *status);
 /* Reads one instance (with_input 0 leaves input NULL to save a copy). */
 enum store_err store_instance_get(struct store_txn *tx, struct store_hub *h, const char *id, int with_input,
 				  struct store_instance *out);
@@ -340,6 +345,9 @@ enum store_err store_function_publish(struct store_txn *tx, struct store_hub *h,
 /* Looks a function up by kind and name, case-insensitively. */
 enum store_err store_function_get(struct store_txn *tx, struct store_hub *h, int kind, const char *name,
 				  struct store_function *out);
+/* The names of the functions of a kind, in their own read transaction;
+ * caller frees with store_strv_free(). */
+enum store_err store_function_names(struct store *st, struct store_hub *h, int kind, char ***names, size_t *n);
 /* All functions of a kind (0 = every kind), ordered by kind and name. */
 enum store_err store_function_list(struct store_txn *tx, struct store_hub *h, int kind, struct store_function **out,
 				   size_t *n);

@@ -680,3 +680,54 @@ store_instance_request(struct store_txn *tx, struct store_hub *h, const char *id
 	e2.execution_id = NULL; /* targets the latest execution */
 	return store_inbox_append(tx, h, id, &e2, now);
 }
+
+/* ---- whole-transaction forms, for the API and the client API ---- */
+
+struct start_one {
+	struct store_hub *h;
+	struct store_create c; /* a copy: c.name is pointed at name below */
+	char name[IDS_NAME_MAX + 1];
+};
+
+static enum store_err
+start_one_txn(struct store_txn *tx, void *arg)
+{
+	struct start_one *a = arg;
+
+	return store_instance_start(tx, a->h, &a->c, a->name, sizeof(a->name));
+}
+
+enum store_err
+store_start(struct store *st, struct store_hub *h, const struct store_create *c)
+{
+	struct start_one a;
+
+	memset(&a, 0, sizeof(a));
+	a.h = h;
+	a.c = *c;
+	return store_txn_run(st, 0, start_one_txn, &a);
+}
+
+struct purge_one {
+	struct store_hub *h;
+	const char *id;
+	int *status;
+};
+
+static enum store_err
+purge_one_txn(struct store_txn *tx, void *arg)
+{
+	struct purge_one *a = arg;
+
+	return store_instance_purge(tx, a->h, a->id, a->status);
+}
+
+enum store_err
+store_purge_one(struct store *st, struct store_hub *h, const char *id, int *status)
+{
+	struct purge_one a = {h, id, status};
+
+	if (status != NULL)
+		*status = -1;
+	return store_txn_run(st, 0, purge_one_txn, &a);
+}

@@ -140,3 +140,48 @@ store_function_list(struct store_txn *tx, struct store_hub *h, int kind, struct 
 	*n = cnt;
 	return STORE_OK;
 }
+
+struct names_arg {
+	struct store_hub *h;
+	int kind;
+	struct store_function *v;
+	size_t n;
+};
+
+static enum store_err
+names_txn(struct store_txn *tx, void *arg)
+{
+	struct names_arg *a = arg;
+
+	store_function_free_array(a->v, a->n);
+	a->v = NULL;
+	a->n = 0;
+	return store_function_list(tx, a->h, a->kind, &a->v, &a->n);
+}
+
+enum store_err
+store_function_names(struct store *st, struct store_hub *h, int kind, char ***names, size_t *n)
+{
+	struct names_arg a = {h, kind, NULL, 0};
+	enum store_err e = store_txn_run(st, STORE_TXN_READONLY, names_txn, &a);
+	char **v;
+
+	*names = NULL;
+	*n = 0;
+	if (e != STORE_OK) {
+		store_function_free_array(a.v, a.n);
+		return e;
+	}
+	if ((v = calloc(a.n + 1, sizeof(*v))) == NULL) {
+		store_function_free_array(a.v, a.n);
+		return STORE_NOMEM;
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		v[i] = a.v[i].name; /* taken */
+		a.v[i].name = NULL;
+	}
+	store_function_free_array(a.v, a.n);
+	*names = v;
+	*n = a.n;
+	return STORE_OK;
+}

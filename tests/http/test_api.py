@@ -179,6 +179,40 @@ def _recv_response(sock, method, deadline):
     return Resp(status, reason, headers, body)
 
 
+def race_post(t, target, body, clients, timeout):
+    """clients simultaneous POSTs of body to target on server t: the
+    connections are opened first, then a barrier releases every request
+    at once. The list of Resp (or the exception each one met)."""
+    import threading
+    head = (f"POST {target} HTTP/1.1\r\nHost: {t.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    socks, results = [], [None] * clients
+    barrier = threading.Barrier(clients)
+
+    def client(i):
+        try:
+            barrier.wait(timeout)
+            socks[i].sendall(head)
+            results[i] = _recv_response(socks[i], "POST", None)
+        except Exception as e:  # reported by the caller
+            results[i] = e
+        finally:
+            socks[i].close()
+    try:
+        for _ in range(clients):
+            socks.append(socket.create_connection(("127.0.0.1", t.port), timeout=timeout))
+    except OSError as e:
+        for so in socks:
+            so.close()
+        return [e] * clients
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout + 10)
+    return results
+
+
 def raw_http(port, method, target, headers=(), body=b"", timeout=60,
              host=None, auto=True):
     """One request on a fresh connection. target is sent as given (str as

@@ -14,8 +14,6 @@ TAP on stdout; exit 1 when any test failed.
 import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import os  # noqa: E402
-import socket  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,37 +28,8 @@ MIN_ROUNDS = 2  # one fresh ID and one replace: both paths of the transaction
 
 def race(t, iid, round_no):
     """CLIENTS simultaneous starts of iid; the list of Resp (or exceptions)."""
-    target = T.api_target(f"orchestrators/HelloSequence/{iid}")
-    body = b'{"round":%d}' % round_no
-    head = (f"POST {target} HTTP/1.1\r\nHost: {t.host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
-    socks = []
-    results = [None] * CLIENTS
-    barrier = threading.Barrier(CLIENTS)
-
-    def client(i):
-        s = socks[i]
-        try:
-            barrier.wait(ROUND_TIMEOUT)
-            s.sendall(head)
-            results[i] = T._recv_response(s, "POST", None)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-        finally:
-            s.close()
-    try:
-        for _ in range(CLIENTS):
-            socks.append(socket.create_connection(("127.0.0.1", t.port), timeout=ROUND_TIMEOUT))
-    except OSError as e:
-        for s in socks:
-            s.close()
-        return [e] * CLIENTS
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(ROUND_TIMEOUT + 10)
-    return results
+    return T.race_post(t, T.api_target(f"orchestrators/HelloSequence/{iid}"), b'{"round":%d}' % round_no,
+                       CLIENTS, ROUND_TIMEOUT)
 
 
 def run_target(tap, t, env, deadline):

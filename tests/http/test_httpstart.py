@@ -21,9 +21,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import os  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
-import threading  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_api as T  # noqa: E402  (the shared helpers)
@@ -71,35 +69,8 @@ def swap(resp, old, new):
 
 def race(t, iid):
     """CLIENTS simultaneous starts of iid; the list of Resp (or exceptions)."""
-    target = T.api_target(f"orchestrators/HelloSequence/{iid}", base=PREFIX)
-    body = b'{"race":true}'
-    head = (f"POST {target} HTTP/1.1\r\nHost: {t.host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
-    socks, results = [], [None] * CLIENTS
-    barrier = threading.Barrier(CLIENTS)
-
-    def client(i):
-        try:
-            barrier.wait(TIMEOUT)
-            socks[i].sendall(head)
-            results[i] = T._recv_response(socks[i], "POST", None)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-        finally:
-            socks[i].close()
-    try:
-        for _ in range(CLIENTS):
-            socks.append(socket.create_connection(("127.0.0.1", t.port), timeout=TIMEOUT))
-    except OSError as e:
-        for s in socks:
-            s.close()
-        return [e] * CLIENTS
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(TIMEOUT + 10)
-    return results
+    return T.race_post(t, T.api_target(f"orchestrators/HelloSequence/{iid}", base=PREFIX), b'{"race":true}',
+                       CLIENTS, TIMEOUT)
 
 
 def run_server(tap, t, env):
