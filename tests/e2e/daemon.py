@@ -31,10 +31,16 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import time
 
-READY_TIMEOUT = 30.0  # seconds a daemon has to create its wake socket
-STOP_TIMEOUT = 30.0  # seconds between SIGTERM and giving up (SIGKILL)
+_HTTP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "http")
+if _HTTP not in sys.path:
+    sys.path.insert(0, _HTTP)
+import harness  # noqa: E402  tests/http/harness.py: TH_WRAP and TH_TIMEOUT_SCALE
+
+READY_TIMEOUT = 30.0 * harness.timeout_scale()  # seconds a daemon has to create its wake socket
+STOP_TIMEOUT = 30.0 * harness.timeout_scale()  # seconds between SIGTERM and giving up (SIGKILL)
 WWW_USER = "www-data"
 
 
@@ -97,7 +103,10 @@ class Daemon:
         self.starts = 0
 
     def command(self):
-        cmd = [self.program, "-F", "-c", self.conf, "-a", self.app]
+        """The daemon's argv; under TH_WRAP (see tests/http/harness.py)
+        the wrapper's words come first."""
+        cmd = harness.wrapped_command(self.program, os.path.dirname(self.program))
+        cmd += ["-F", "-c", self.conf, "-a", self.app]
         if os.geteuid() == 0:
             cmd += ["-u", WWW_USER]
         if self.verbose:
@@ -109,6 +118,8 @@ class Daemon:
         # from the caller's, only the ones the test asks for.
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
         env.update(self.extra_env)
+        if harness.wrap_prefix():
+            env["TH_WRAP_TAG"] = harness.wrap_tag("taskhubd")
         return env
 
     def alive(self):

@@ -113,7 +113,7 @@ class Api:
         asked. On timeout returns the last status seen with the key
         "_timeout" added, so a check on it fails with what was there."""
         until = until or (lambda s: s["runtimeStatus"] in TERMINAL)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * harness.timeout_scale()
         st = None
         while True:
             st = self.status(iid)
@@ -157,15 +157,17 @@ def q(s):
 class Stack:
     """One environment, lighttpd in front of taskhub.fcgi, one taskhubd.
     Attributes: root (the workdir), env (test_api.Env), target, api (Api),
-    daemon (daemon.Daemon)."""
+    targets (every server), daemon (daemon.Daemon)."""
 
 
 @contextlib.contextmanager
-def stack(app, daemon_env=None, app_name="app", durability="write-nosync"):
+def stack(app, daemon_env=None, app_name="app", durability="write-nosync", kinds=("lighttpd",)):
     """Builds the stack for app (a function app folder, copied into the
     workdir), starts the daemon (ready when this yields) and tears all of
     it down however the block ends; the workdir is removed unless
-    TASKHUB_KEEP_TEST_DIRS is set."""
+    TASKHUB_KEEP_TEST_DIRS is set. kinds: the web servers (harness.KINDS
+    names) in front of the one environment; s.target and s.api are the
+    first, s.targets every one that is installed."""
     root = harness.make_workdir(prefix="taskhub-e2e-")
     s = Stack()
     s.root = root
@@ -176,9 +178,10 @@ def stack(app, daemon_env=None, app_name="app", durability="write-nosync"):
         with daemon.Daemon(builddir(), conf, appdir, root, env=daemon_env) as d:
             s.daemon = d
             d.start()
-            with T.targets(s.env, ["lighttpd"]) as ts:
+            with T.targets(s.env, list(kinds)) as ts:
                 if not ts:
-                    raise RuntimeError("lighttpd did not start")
+                    raise RuntimeError("%s did not start" % kinds[0])
+                s.targets = ts
                 s.target = ts[0]
                 s.api = Api(ts[0])
                 yield s

@@ -36,6 +36,16 @@ processes, for the tests to check.
 
 Set TASKHUB_KEEP_TEST_DIRS=1 to keep the workdir (configs and logs) after a
 run, as tests/lib.sh does.
+
+Running the programs under a tool (tests/stress/valgrind.sh): TH_WRAP is a
+command prefix (shell words, e.g. `valgrind --tool=memcheck ...`) put in
+front of every responder a server starts, through a small script placed
+where the server expects the responder (wrap_responder), and in front of
+taskhubd (tests/e2e/daemon.py). Each wrapped process gets TH_WRAP_TAG, a
+name unique across the run (valgrind's --log-file=DIR/%q{TH_WRAP_TAG}.log
+gives one log per process). TH_TIMEOUT_SCALE multiplies the tests'
+timeouts (servers' and daemon's start and stop, HTTP requests, waits for
+instances) for such a slow run; unset, nothing changes.
 """
 
 import contextlib
@@ -45,6 +55,7 @@ import json
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -58,8 +69,21 @@ LIGHTTPD = "/usr/sbin/lighttpd"
 APACHE = "/usr/sbin/apache2"
 APACHE_MODULES = "/usr/lib/apache2/modules"
 WWW_USER = "www-data"
-START_TIMEOUT = 10.0  # seconds a server has to answer on its port
-STOP_TIMEOUT = 5.0  # seconds between SIGTERM and SIGKILL
+
+
+def timeout_scale():
+    """TH_TIMEOUT_SCALE (a factor for every timeout of the tests), 1 unset."""
+    return float(os.environ.get("TH_TIMEOUT_SCALE") or 1)
+
+
+def wrap_prefix():
+    """TH_WRAP as a list of words (empty unset): the command every
+    responder and taskhubd run under."""
+    return shlex.split(os.environ.get("TH_WRAP") or "")
+
+
+START_TIMEOUT = 10.0 * timeout_scale()  # seconds a server has to answer on its port
+STOP_TIMEOUT = 5.0 * timeout_scale()  # seconds between SIGTERM and SIGKILL
 
 BASE_PATHS = ("/runtime/webhooks/durabletask", "/admin/extensions/DurableTaskExtension")
 
@@ -279,6 +303,42 @@ def _is_libtool_wrapper(path):
     return head.startswith(b"#!") and b"libtool" in head
 
 
+def wrapped_command(program, builddir):
+    """The argv that runs program under TH_WRAP: the prefix, then program;
+    a libtool wrapper script is run through the build's libtool
+    (--mode=execute puts the real binary, not the shell script, under the
+    tool). Just [program] when TH_WRAP is unset."""
+    prefix = wrap_prefix()
+    if not prefix:
+        return [program]
+    tool = shutil.which(prefix[0]) or prefix[0]
+    cmd = [tool] + prefix[1:] + [program]
+    if _is_libtool_wrapper(program):
+        cmd = [os.path.join(builddir, "libtool"), "--mode=execute"] + cmd
+    return cmd
+
+
+def wrap_tag(role):
+    """A TH_WRAP_TAG value unique across a run (PIDs are reused)."""
+    return "%s-%d-%d" % (role, os.getpid(), time.time_ns())
+
+
+def wrap_responder(path, builddir, script):
+    """With TH_WRAP set, writes a shell script at `script` that runs the
+    responder at `path` under it (the web server starts the script; exec
+    keeps the FastCGI socket on fd 0 and the environment) and returns the
+    script's path; returns path unchanged otherwise."""
+    if not wrap_prefix():
+        return path
+    words = " ".join(shlex.quote(w) for w in wrapped_command(path, builddir))
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n# written by tests/http/harness.py: the responder under TH_WRAP\n"
+                "TH_WRAP_TAG=taskhub.fcgi-$$-$(date +%%s%%N)\nexport TH_WRAP_TAG\n"
+                "exec %s \"$@\"\n" % words)
+    os.chmod(script, 0o755)
+    return script
+
+
 # ---- processes -------------------------------------------------------------
 
 
@@ -430,7 +490,7 @@ class Server:
         for d in ("", "run", "tmp"):
             _give(os.path.join(self.dir, d), 0o755 if d == "" else 0o770, owner=True)
         make_traversable(self.dir)
-        self.responder = self._place_responder(os.path.abspath(responder_path))
+        self.responder = self._wrap(self._place_responder(os.path.abspath(responder_path)))
         # A free port may be taken by someone else before the server binds
         # it: try another (unless the caller chose the port).
         for attempt in range(1 if port else 3):
@@ -493,6 +553,21 @@ class Server:
         shutil.copy2(path, dst)
         os.chmod(dst, 0o755)
         return dst
+
+    def _wrap(self, placed):
+        """The responder the server runs: placed itself, or with TH_WRAP a
+        script in its place that runs placed (a copy is renamed *.real so
+        that the script keeps the name the configuration expects)."""
+        if not wrap_prefix():
+            return placed
+        if os.path.dirname(placed).startswith(self.dir + os.sep):
+            real = placed + ".real"
+            os.rename(placed, real)
+            return wrap_responder(real, self.builddir, placed)
+        d = os.path.join(self.dir, "cgi-bin")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
+        return wrap_responder(placed, self.builddir, os.path.join(d, os.path.basename(placed)))
 
     def _start(self):
         self._write_config()

@@ -239,6 +239,7 @@ def raw_http(port, method, target, headers=(), body=b"", timeout=60,
             v = v.encode("utf-8")
         head += k.encode() + b": " + v + b"\r\n"
     head += b"\r\n"
+    timeout *= harness_module().timeout_scale()  # TH_TIMEOUT_SCALE: a run under valgrind
     deadline = time.monotonic() + timeout
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(head + body)
