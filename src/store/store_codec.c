@@ -347,10 +347,11 @@ codec_function_decode(const void *data, size_t len, struct store_function *out)
 	if (len < 2 || p[0] == 0 || p[0] > CODEC_VERSION)
 		return STORE_CORRUPT;
 	out->kind = p[1];
-	if ((e = codec_get_strs(p + 2, len - 2, dst, 4, 0)) != STORE_OK)
-		store_function_clear(out);
-	else if (out->name == NULL)
+	e = codec_get_strs(p + 2, len - 2, dst, 4, 0);
+	if (e == STORE_OK && out->name == NULL)
 		e = STORE_CORRUPT;
+	if (e != STORE_OK)
+		store_function_clear(out); /* also the script and entry of a record without a name */
 	return e;
 }
 

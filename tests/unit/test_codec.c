@@ -185,6 +185,14 @@ test_task_function_entity(void)
 	   "function round-trips");
 	store_function_clear(&fd);
 
+	/* A record without a name is corrupt, and the strings it did hold
+	 * are freed (found by tests/fuzz/fuzz_codec: they leaked). */
+	codec_buf_reset(&b);
+	f.name = NULL;
+	is_int(codec_function_encode(&f, &b), STORE_OK, "function without a name encodes");
+	is_int(codec_function_decode(b.p, b.len, &fd), STORE_CORRUPT, "function without a name is corrupt");
+	ok(fd.name == NULL && fd.script == NULL && fd.entry == NULL, "a corrupt function record leaves nothing to free");
+
 	codec_buf_reset(&b);
 	en.name = "Counter";
 	en.key = "";
