@@ -4,8 +4,11 @@
  * A function.json names its trigger in "bindings" (orchestrationTrigger,
  * activityTrigger or entityTrigger), its code in "scriptFile" (relative to
  * the function's folder) and, for shared objects, the symbol in
- * "entryPoint". scriptFile must resolve inside the app folder: a function
- * app cannot make the daemon load or run anything outside it.
+ * "entryPoint". The function's folder and its scriptFile must resolve
+ * (symlinks followed) inside the app folder, and an entryPoint must be a
+ * C identifier: a function app cannot make the daemon load or run
+ * anything outside it. runexe.c checks an executable's path again before
+ * each run, since the app's files may change after loading.
  */
 #include "config.h"
 
@@ -107,15 +110,34 @@ app_trigger(struct json_object *root, const char **why)
 	return kind;
 }
 
-/* A string member, or NULL. */
+/* A string member, or NULL. *nul is set when the string holds a NUL
+ * byte: read as a C string it would silently name a shorter path or
+ * symbol than the one written, so the caller refuses it. */
 static const char *
-app_str(struct json_object *root, const char *key)
+app_str(struct json_object *root, const char *key, int *nul)
 {
 	struct json_object *v;
+	const char *s;
 
+	*nul = 0;
 	if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	*nul = strlen(s) != (size_t)json_object_get_string_len(v);
+	return s;
+}
+
+/* A C identifier: what dlsym() is asked for, and nothing that reads as
+ * a path ("../x", "/bin/sh") or a versioned symbol ("f@V1"). */
+static int
+app_symbol_name(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return 0;
+	for (s++; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
 }
 
 /* Is path (resolved) inside dir (resolved)? */
@@ -140,12 +162,12 @@ app_ends_with(const char *s, const char *suffix)
 static int
 app_load_function(struct app *a, const char *name, struct app_fn *f)
 {
-	char path[PATH_MAX + 64], script[PATH_MAX * 2], real[PATH_MAX];
+	char path[PATH_MAX + 64], script[PATH_MAX * 2], real[PATH_MAX], folder[PATH_MAX];
 	struct json_object *root = NULL;
 	const char *why = NULL, *sf, *ep;
 	struct stat sb;
 	void *so;
-	int rc = -1;
+	int rc = -1, nul;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(path, sizeof(path), "%s/%s/function.json", a->dir, name);
@@ -159,6 +181,20 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 		log_warnx("function '%s': the folder name is not a valid function name; skipped", name);
 		return -1;
 	}
+	/* The folder itself must be in the app: a symlink to a folder
+	 * elsewhere would bring in a function.json (and a working directory
+	 * for its children) from outside, even with a scriptFile inside. */
+	snprintf(path, sizeof(path), "%s/%s", a->dir, name);
+	if (realpath(path, folder) == NULL) {
+		log_warnx("function '%s': %s: %s; skipped", name, path, strerror(errno));
+		return -1;
+	}
+	if (!app_inside(a->dir, folder)) {
+		log_warnx("function '%s': its folder resolves to %s, outside the function app %s; skipped", name,
+			  folder, a->dir);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/function.json", folder);
 	if (sb.st_size > APP_MAX_FUNCTION_JSON) {
 		log_warnx("function '%s': %s is larger than %d bytes; skipped", name, path, APP_MAX_FUNCTION_JSON);
 		return -1;
@@ -171,14 +207,18 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 		log_warnx("function '%s': %s: %s; skipped", name, path, why);
 		goto out;
 	}
-	if ((sf = app_str(root, "scriptFile")) == NULL || sf[0] == '\0') {
+	if ((sf = app_str(root, "scriptFile", &nul)) == NULL || sf[0] == '\0') {
 		log_warnx("function '%s': %s has no \"scriptFile\"; skipped", name, path);
+		goto out;
+	}
+	if (nul) {
+		log_warnx("function '%s': %s: \"scriptFile\" contains a NUL byte; skipped", name, path);
 		goto out;
 	}
 	if (sf[0] == '/')
 		snprintf(script, sizeof(script), "%s", sf);
 	else
-		snprintf(script, sizeof(script), "%s/%s/%s", a->dir, name, sf);
+		snprintf(script, sizeof(script), "%s/%s", folder, sf);
 	if (realpath(script, real) == NULL) {
 		log_warnx("function '%s': scriptFile %s: %s; skipped", name, script, strerror(errno));
 		goto out;
@@ -187,9 +227,12 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 		log_warnx("function '%s': scriptFile %s is outside the function app %s; skipped", name, real, a->dir);
 		goto out;
 	}
-	ep = app_str(root, "entryPoint");
-	snprintf(path, sizeof(path), "%s/%s", a->dir, name);
-	if ((f->dir = strdup(path)) == NULL || (f->name = strdup(name)) == NULL || (f->script = strdup(real)) == NULL) {
+	if ((ep = app_str(root, "entryPoint", &nul)) != NULL && nul) {
+		log_warnx("function '%s': %s: \"entryPoint\" contains a NUL byte; skipped", name, path);
+		goto out;
+	}
+	if ((f->dir = strdup(folder)) == NULL || (f->name = strdup(name)) == NULL ||
+	    (f->script = strdup(real)) == NULL) {
 		log_warnx("function '%s': out of memory; skipped", name);
 		goto out;
 	}
@@ -209,6 +252,12 @@ app_load_function(struct app *a, const char *name, struct app_fn *f)
 	}
 	if (ep == NULL || ep[0] == '\0') {
 		log_warnx("function '%s': a shared-object function needs an \"entryPoint\"; skipped", name);
+		goto out;
+	}
+	if (!app_symbol_name(ep)) {
+		/* Not echoed: it may hold anything, line breaks included. */
+		log_warnx("function '%s': \"entryPoint\" is not a C symbol name (letters, digits and _); skipped",
+			  name);
 		goto out;
 	}
 	/* RTLD_LOCAL: two apps' objects never see each other's symbols; the

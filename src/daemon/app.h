@@ -28,7 +28,7 @@ struct app_fn {
 	char *entry;  /* entryPoint (shared objects only) */
 	void *sym;    /* the loaded entry point; NULL for executables */
 	int exe;      /* an executable: run as a child (child.h) */
-	char *dir;    /* the function's folder: a child's working directory */
+	char *dir;    /* the function's folder, resolved inside the app: a child's working directory */
 };
 
 struct app {

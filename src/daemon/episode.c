@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/event.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "common/timeutil.h"
@@ -369,6 +370,21 @@ ep_message(struct store_txn *tx, struct ep_batch *b, int hub, const char *target
 	return STORE_OK;
 }
 
+/* The reason a task naming no possible function fails with, as for an
+ * unknown activity (sched.c); the name is cut, it may be any length. In
+ * the batch's arena, or NULL. */
+static char *
+ep_no_function(struct ep_batch *b, const char *name, const char *kind)
+{
+	static const char fmt[] = "The function '%.256s' doesn't exist, is disabled, or is not %s function.";
+	size_t n = sizeof(fmt) + 256 + strlen(kind);
+	char *s = core_arena_alloc(b->arena, n);
+
+	if (s != NULL)
+		snprintf(s, n, fmt, name, kind);
+	return s;
+}
+
 static enum store_err
 ep_actions(struct store_txn *tx, struct ep_batch *b, int hub, const struct store_instance *inst,
 	   const struct core_episode_out *out, int64_t now)
@@ -385,6 +401,18 @@ ep_actions(struct store_txn *tx, struct ep_batch *b, int hub, const struct store
 		switch (a->kind) {
 		case CORE_ACT_ACTIVITY: {
 			struct store_task t;
+			if (!ids_name_valid(a->name)) {
+				/* No function has that name ("../x", "a/b"): it fails
+				 * as an unknown one does, instead of the store refusing
+				 * the task and with it the whole episode. */
+				ev.type = EVENT_TASK_FAILED;
+				ev.task_id = a->id;
+				if ((ev.data = ep_no_function(b, a->name, "an activity")) == NULL)
+					return STORE_NOMEM;
+				if ((e = store_inbox_append(tx, h, inst->id, &ev, now)) == STORE_OK)
+					ep_fx_ready(&b->fx, hub, inst->id);
+				break;
+			}
 			memset(&t, 0, sizeof(t));
 			t.instance_id = inst->id;
 			t.execution_id = inst->execution_id;
@@ -419,6 +447,15 @@ ep_actions(struct store_txn *tx, struct ep_batch *b, int hub, const struct store
 			c.parent_execution = inst->execution_id;
 			c.parent_task_id = a->id;
 			c.now = now;
+			if (!ids_name_valid(a->name)) {
+				ev.type = EVENT_SUBORCH_FAILED;
+				ev.task_id = a->id;
+				if ((ev.data = ep_no_function(b, a->name, "an orchestrator")) == NULL)
+					return STORE_NOMEM;
+				if ((e = store_inbox_append(tx, h, inst->id, &ev, now)) == STORE_OK)
+					ep_fx_ready(&b->fx, hub, inst->id);
+				break;
+			}
 			e = store_instance_create(tx, h, &c, NULL);
 			if (e == STORE_OK) {
 				ep_fx_ready(&b->fx, hub, a->instance_id);

@@ -3,11 +3,13 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/log.h"
 #include "daemon/child.h"
 #include "daemon/runexe.h"
 #include "daemon/worker.h"
@@ -53,6 +55,37 @@ runexe_trim(char *s)
 	return s;
 }
 
+/*
+ * Is the executable still where the app loader found it? j->exe and j->cwd
+ * were resolved inside the function app at load time (app.c); if either
+ * now resolves elsewhere (the file or a folder on the way replaced by a
+ * symlink, or removed), the function is not run until a reload (SIGHUP)
+ * judges it again. Not a barrier against whoever can write the app folder
+ * (they can change the code itself): it keeps a later symlink from taking
+ * the daemon outside the app. Returns 0, or -1 with why filled.
+ */
+static int
+runexe_still_inside(const struct worker_job *j, char *why, size_t len)
+{
+	char real[PATH_MAX];
+
+	if (realpath(j->exe, real) == NULL || strcmp(real, j->exe) != 0) {
+		snprintf(why, len,
+			 "its scriptFile %s no longer resolves to the file loaded from the function app; "
+			 "not run until the app is reloaded (SIGHUP)",
+			 j->exe);
+		return -1;
+	}
+	if (realpath(j->cwd, real) == NULL || strcmp(real, j->cwd) != 0) {
+		snprintf(why, len,
+			 "its folder %s no longer resolves to the one loaded from the function app; "
+			 "not run until the app is reloaded (SIGHUP)",
+			 j->cwd);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 runexe_run(struct worker_job *j, const char *kind, const char *input, struct child_result *r)
 {
@@ -88,9 +121,14 @@ void
 runexe_activity(struct worker_job *j)
 {
 	struct child_result r;
-	char *out;
+	char why[PATH_MAX + 160], *out;
 
 	memset(&j->res, 0, sizeof(j->res));
+	if (runexe_still_inside(j, why, sizeof(why)) == -1) {
+		log_warnx("function '%s': %s", j->name, why);
+		j->res.error = runexe_printf("Activity function '%s': %s", j->name, why);
+		return;
+	}
 	if (runexe_run(j, "activity", j->input ? j->input : "null", &r) == -1) {
 		/* fork or pipe failed (EAGAIN, EMFILE): not the function's
 		 * fault. Not run: the task stays for the next rescan. */
@@ -131,8 +169,13 @@ void
 runexe_orchestrator(struct worker_job *j)
 {
 	struct child_result r;
-	char *err;
+	char why[PATH_MAX + 160], *err;
 
+	if (runexe_still_inside(j, why, sizeof(why)) == -1) {
+		log_warnx("function '%s': %s", j->name, why);
+		j->fatal = runexe_printf("the executable of '%s': %s", j->name, why);
+		return;
+	}
 	if (runexe_run(j, j->kind == WORKER_ENTITY ? "entity" : "orchestrator", j->request ? j->request : "{}", &r) ==
 	    -1) {
 		/* Neither reply nor fatal: the episode starts over later. */

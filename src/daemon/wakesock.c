@@ -17,10 +17,16 @@
 #include "common/log.h"
 #include "daemon/wakesock.h"
 
+/* The node bind() created, so that only it is ever removed (one wake
+ * socket per daemon). */
+static dev_t wakesock_dev;
+static ino_t wakesock_ino;
+
 int
 wakesock_open(const char *path, const char *group)
 {
 	struct sockaddr_un sa;
+	struct stat sb;
 	mode_t old;
 	int fd;
 
@@ -35,6 +41,14 @@ wakesock_open(const char *path, const char *group)
 		log_warn("wake socket");
 		return -1;
 	}
+	/* Only a socket is stale: anything else at the path (a typo naming
+	 * a database, a file or folder someone put there) is left alone, and
+	 * the daemon runs without a wake socket, finding work by its rescan. */
+	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		log_warnx("wake socket %s: something else exists there (not a socket); not removing it", path);
+		close(fd);
+		return -1;
+	}
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("removing the stale wake socket %s", path);
 	/* Created 0660 from the start: no window in which it is wider. */
@@ -46,6 +60,10 @@ wakesock_open(const char *path, const char *group)
 		return -1;
 	}
 	umask(old);
+	if (lstat(path, &sb) == 0) {
+		wakesock_dev = sb.st_dev;
+		wakesock_ino = sb.st_ino;
+	}
 	if (group != NULL && group[0] != '\0') {
 		struct group *gr = getgrnam(group);
 		if (gr == NULL || chown(path, (uid_t)-1, gr->gr_gid) == -1)
@@ -72,8 +90,13 @@ wakesock_drain(int fd)
 void
 wakesock_close(int fd, const char *path)
 {
+	struct stat sb;
+
 	if (fd < 0)
 		return;
 	close(fd);
-	unlink(path);
+	/* Not if the path now names something else (moved away and
+	 * replaced, or a successor's socket). */
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode) && sb.st_dev == wakesock_dev && sb.st_ino == wakesock_ino)
+		unlink(path);
 }
