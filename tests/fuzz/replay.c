@@ -22,6 +22,7 @@
 #define REPLAY_MAX_INPUT (4u << 20) /* larger than libFuzzer's -max_len ever is here */
 
 static unsigned replay_n;
+static const char *replay_top; /* left out of the names printed */
 
 /* Reads path whole; -1 when it cannot (reported as "not ok"). */
 static int
@@ -48,6 +49,8 @@ replay_file(const char *path)
 out_close:
 	fclose(f);
 out:
+	if (replay_top != NULL && strncmp(path, replay_top, strlen(replay_top)) == 0 && path[strlen(replay_top)] == '/')
+		path += strlen(replay_top) + 1;
 	printf("%s %u - %s\n", rc == 0 ? "ok" : "not ok", ++replay_n, path);
 	return rc;
 }
@@ -107,6 +110,8 @@ main(int argc, char **argv)
 		/* Under `make check`: the target's seeds and regression inputs. */
 		const char *top = getenv("top_srcdir");
 		char seeds[2048], regress[2048];
+
+		replay_top = top;
 
 		snprintf(seeds, sizeof(seeds), "%s/tests/fuzz/corpus/%s", top ? top : ".", FUZZ_TARGET);
 		snprintf(regress, sizeof(regress), "%s/tests/fuzz/regress/%s", top ? top : ".", FUZZ_TARGET);
