@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/fault.h"
 #include "common/wake.h"
 
 static int wake_fd = -1;
@@ -19,7 +20,7 @@ wake_send(const char *path, const char *hub)
 	struct sockaddr_un sa;
 	size_t plen = strlen(path);
 
-	if (plen == 0 || plen >= sizeof(sa.sun_path))
+	if (plen == 0 || plen >= sizeof(sa.sun_path) || fault_hit(FAULT_WAKE))
 		return;
 	if (wake_fd == -1 && (wake_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		return;

@@ -80,7 +80,7 @@ store_entity_put(struct store_txn *tx, struct store_hub *h, const struct store_e
 	k.size = (u_int32_t)k0.len;
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
-	return store_dberr(tx->st, h->entities->put(h->entities, tx->txn, &k, &d, 0));
+	return store_dberr(tx->st, STORE_WRITE(h->entities->put(h->entities, tx->txn, &k, &d, 0)));
 }
 
 enum store_err
@@ -95,7 +95,7 @@ store_entity_delete(struct store_txn *tx, struct store_hub *h, const char *name,
 	memset(&k, 0, sizeof(k));
 	k.data = k0.b;
 	k.size = (u_int32_t)k0.len;
-	return store_dberr(tx->st, h->entities->del(h->entities, tx->txn, &k, 0));
+	return store_dberr(tx->st, STORE_WRITE(h->entities->del(h->entities, tx->txn, &k, 0)));
 }
 
 enum store_err

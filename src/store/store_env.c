@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fault.h"
 #include "common/log.h"
 #include "store/store_int.h"
 
@@ -111,6 +112,24 @@ store_dberr(struct store *st, int ret)
 		return STORE_IO;
 	}
 }
+
+#ifdef TH_FAULT_INJECT
+int
+store_fault_write(void)
+{
+	switch (fault_dbwrite()) {
+	case FAULT_DB_DEADLOCK:
+		return DB_LOCK_DEADLOCK;
+	case FAULT_DB_NOSPACE:
+		return ENOSPC;
+	case FAULT_DB_IO:
+		return EIO;
+	case FAULT_DB_NONE:
+		break;
+	}
+	return 0;
+}
+#endif
 
 static void
 store_errcall(const DB_ENV *env, const char *pfx, const char *msg)

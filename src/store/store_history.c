@@ -62,7 +62,7 @@ event_put(struct store_txn *tx, DB *db, const struct store_key *key, const struc
 	k.size = (u_int32_t)key->len;
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
-	return store_dberr(tx->st, db->put(db, tx->txn, &k, &d, flags));
+	return store_dberr(tx->st, STORE_WRITE(db->put(db, tx->txn, &k, &d, flags)));
 }
 
 /*
@@ -120,7 +120,7 @@ range_walk(struct store_txn *tx, DB *db, const char *id, size_t skip_bytes, uint
 				break;
 		}
 		cnt++;
-		if (del && (ret = c->del(c, 0)) != 0)
+		if (del && (ret = STORE_WRITE(c->del(c, 0))) != 0)
 			break;
 	}
 	ret = store_cursor_close(c, ret);

@@ -152,7 +152,7 @@ store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN *txn, int creat
 		codec_be32(ver, HUB_SCHEMA);
 		d.data = ver;
 		d.size = 4;
-		if ((ret = h->meta->put(h->meta, txn, &k, &d, 0)) != 0)
+		if ((ret = STORE_WRITE(h->meta->put(h->meta, txn, &k, &d, 0))) != 0)
 			goto fail;
 	} else {
 		if ((ret = h->meta->get(h->meta, txn, &k, &d, 0)) != 0)
@@ -209,7 +209,7 @@ hub_create_txn(struct store_txn *tx, void *arg)
 		return STORE_NOMEM;
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
-	ret = st->catalog->put(st->catalog, tx->txn, &k, &d, DB_NOOVERWRITE);
+	ret = STORE_WRITE(st->catalog->put(st->catalog, tx->txn, &k, &d, DB_NOOVERWRITE));
 	if (ret != 0)
 		return store_dberr(st, ret);
 	return store_hub_open_dbs(st, a->h, tx->txn, 1);
@@ -282,6 +282,9 @@ store_hub_open(struct store *st, const char *name, struct store_hub **out)
 	h->st = st;
 	hub_names(h, name);
 	if ((e = store_txn_run(st, 0, hub_exists_txn, h)) != STORE_OK) {
+		/* The body may have opened every handle before the commit
+		 * failed. */
+		store_hub_close_dbs(h, 0);
 		free(h);
 		return e;
 	}
@@ -314,7 +317,7 @@ hub_delete_txn(struct store_txn *tx, void *arg)
 	memset(&k, 0, sizeof(k));
 	k.data = low;
 	k.size = (u_int32_t)strlen(low);
-	ret = tx->st->catalog->del(tx->st->catalog, tx->txn, &k, 0);
+	ret = STORE_WRITE(tx->st->catalog->del(tx->st->catalog, tx->txn, &k, 0));
 	if (ret == DB_NOTFOUND)
 		return STORE_NOHUB;
 	if (ret != 0)

@@ -93,7 +93,7 @@ inst_write(struct store_txn *tx, struct store_hub *h, const struct store_instanc
 	k.size = (u_int32_t)strlen(r->id);
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
-	return store_dberr(tx->st, h->instances->put(h->instances, tx->txn, &k, &d, 0));
+	return store_dberr(tx->st, STORE_WRITE(h->instances->put(h->instances, tx->txn, &k, &d, 0)));
 }
 
 /* Removes everything an instance owns besides its record. */
@@ -529,7 +529,7 @@ inst_delete(struct store_txn *tx, struct store_hub *h, const char *id)
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)id;
 	k.size = (u_int32_t)strlen(id);
-	if ((ret = h->instances->del(h->instances, tx->txn, &k, 0)) != 0)
+	if ((ret = STORE_WRITE(h->instances->del(h->instances, tx->txn, &k, 0))) != 0)
 		return store_dberr(tx->st, ret);
 	return inst_drop_dependents(tx, h, id);
 }

@@ -74,6 +74,26 @@ struct store_txn {
  * STORE_RETRY, DB_RUNRECOVERY marks the store for reopening. */
 enum store_err store_dberr(struct store *st, int ret);
 
+/*
+ * Every Berkeley DB write (put, delete, cursor delete) is written
+ * STORE_WRITE(db->put(...)), and commits go through store_txn_commit: under
+ * --enable-fault-inject the write chosen by TASKHUB_FAULT returns the error
+ * configured (DB_LOCK_DEADLOCK, ENOSPC, EIO) without reaching the database,
+ * so the tests see every caller's handling of a failed write.
+ */
+#ifdef TH_FAULT_INJECT
+/* 0, or the Berkeley DB error this write is to fail with. */
+int store_fault_write(void);
+#define STORE_WRITE(call)                                                                                   \
+	__extension__({                                                                                     \
+		int store_fault_ = store_fault_write();                                                     \
+		store_fault_ != 0 ? store_fault_ : (call);                                                  \
+	})
+#else
+#define store_fault_write() 0
+#define STORE_WRITE(call) (call)
+#endif
+
 /* Closes a cursor and folds its result into ret (the last cursor call's):
  * closing a cursor that deleted records can itself deadlock, and that must
  * reach the retry wrapper. An earlier real error wins; DB_NOTFOUND does not. */

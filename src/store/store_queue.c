@@ -33,7 +33,7 @@ store_ready_put(struct store_txn *tx, struct store_hub *h, const char *id, int64
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
 	/* Already queued keeps its older position. */
-	ret = h->ready->put(h->ready, tx->txn, &k, &d, DB_NOOVERWRITE);
+	ret = STORE_WRITE(h->ready->put(h->ready, tx->txn, &k, &d, DB_NOOVERWRITE));
 	if (ret == DB_KEYEXIST)
 		return STORE_OK;
 	return store_dberr(tx->st, ret);
@@ -49,7 +49,7 @@ store_ready_del(struct store_txn *tx, struct store_hub *h, const char *id)
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)id;
 	k.size = (u_int32_t)strlen(id);
-	return store_dberr(tx->st, h->ready->del(h->ready, tx->txn, &k, 0));
+	return store_dberr(tx->st, STORE_WRITE(h->ready->del(h->ready, tx->txn, &k, 0)));
 }
 
 enum store_err
@@ -167,7 +167,7 @@ store_task_add(struct store_txn *tx, struct store_hub *h, const struct store_tas
 	k.size = (u_int32_t)key.len;
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
-	if ((ret = h->tasks->put(h->tasks, tx->txn, &k, &d, DB_NOOVERWRITE)) != 0)
+	if ((ret = STORE_WRITE(h->tasks->put(h->tasks, tx->txn, &k, &d, DB_NOOVERWRITE))) != 0)
 		return store_dberr(tx->st, ret);
 	if (seq != NULL)
 		*seq = next;
@@ -233,7 +233,7 @@ store_task_del(struct store_txn *tx, struct store_hub *h, uint64_t seq)
 	memset(&k, 0, sizeof(k));
 	k.data = key.b;
 	k.size = (u_int32_t)key.len;
-	return store_dberr(tx->st, h->tasks->del(h->tasks, tx->txn, &k, 0));
+	return store_dberr(tx->st, STORE_WRITE(h->tasks->del(h->tasks, tx->txn, &k, 0)));
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -259,7 +259,7 @@ store_timer_add(struct store_txn *tx, struct store_hub *h, const char *id, const
 	k.size = (u_int32_t)key.len;
 	d.data = tx->buf.p;
 	d.size = (u_int32_t)tx->buf.len;
-	return store_dberr(tx->st, h->timers->put(h->timers, tx->txn, &k, &d, 0));
+	return store_dberr(tx->st, STORE_WRITE(h->timers->put(h->timers, tx->txn, &k, &d, 0)));
 }
 
 enum store_err
@@ -330,7 +330,7 @@ store_timer_take_due(struct store_txn *tx, struct store_hub *h, int64_t now, siz
 			break;
 		}
 		cnt++;
-		if ((ret = c->del(c, 0)) != 0)
+		if ((ret = STORE_WRITE(c->del(c, 0))) != 0)
 			break;
 	}
 	ret = store_cursor_close(c, ret);

@@ -66,7 +66,7 @@ store_function_publish(struct store_txn *tx, struct store_hub *h, const struct s
 		k.size = (u_int32_t)key.len;
 		d.data = tx->buf.p;
 		d.size = (u_int32_t)tx->buf.len;
-		if ((ret = h->functions->put(h->functions, tx->txn, &k, &d, DB_NOOVERWRITE)) != 0)
+		if ((ret = STORE_WRITE(h->functions->put(h->functions, tx->txn, &k, &d, DB_NOOVERWRITE))) != 0)
 			return ret == DB_KEYEXIST ? STORE_INVALID : store_dberr(tx->st, ret);
 	}
 	return STORE_OK;

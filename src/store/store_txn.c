@@ -53,6 +53,11 @@ store_txn_commit(struct store *st, DB_TXN *txn, unsigned flags)
 {
 	int ret;
 
+	/* An injected commit failure ends the transaction, as a real one does. */
+	if (!(flags & STORE_TXN_READONLY) && (ret = store_fault_write()) != 0) {
+		txn->abort(txn);
+		return ret;
+	}
 	if (st->opt.durability != STORE_DURABLE_FULL || (flags & STORE_TXN_READONLY))
 		return txn->commit(txn, 0);
 	if ((ret = txn->commit(txn, DB_TXN_WRITE_NOSYNC)) != 0)

@@ -26,6 +26,18 @@
 
 /* ---- events ---- */
 
+
+/* An arena, or the end of the test: nothing below can run without one
+ * (the fault-injection sweeps fail this allocation on purpose). */
+static struct core_arena *
+test_arena_new(void)
+{
+	struct core_arena *a = core_arena_new();
+
+	if (a == NULL)
+		tap_bail("out of memory for an arena");
+	return a;
+}
 static struct core_event
 ev(int type, int32_t id, int32_t task, int64_t ts, const char *name, const char *data)
 {
@@ -101,7 +113,7 @@ static int
 sess_step(struct sess *s, int64_t now, const struct core_event *events, size_t n, const char *reply, const char *fatal)
 {
 	struct core_episode_in in = sess_in(s, now, events, n);
-	struct core_arena *a = core_arena_new();
+	struct core_arena *a = test_arena_new();
 	const struct oop_reply *r = NULL;
 	size_t i;
 
@@ -222,7 +234,7 @@ test_request_hello(void)
 	struct core_event news[] = {ev(EVENT_TASK_COMPLETED, -1, 0, T0 + SEC, NULL, "\"Hello Tokyo!\"")};
 	struct sess s;
 	struct core_episode_in in;
-	struct core_arena *a = core_arena_new();
+	struct core_arena *a = test_arena_new();
 	struct json_object *j, *h, *e;
 	static const int types[] = {12, 0, 4, 13, 12, 5};
 	static const int played[] = {1, 1, 1, 1, 0, 0};
@@ -302,7 +314,7 @@ test_request_fields(void)
 	struct core_event hist[24];
 	struct sess s;
 	struct core_episode_in in;
-	struct core_arena *a = core_arena_new();
+	struct core_arena *a = test_arena_new();
 	struct json_object *j, *h, *e;
 	char *req;
 	size_t n = 0;
@@ -405,7 +417,7 @@ test_request_fields(void)
 static void
 test_reply_fields(void)
 {
-	struct core_arena *a = core_arena_new();
+	struct core_arena *a = test_arena_new();
 	const struct oop_reply *r;
 	const char *why;
 	const char *v1 = "{\"isDone\":false,\"actions\":[[{\"actionType\":\"CallActivity\",\"functionName\":\"A\"}],"
@@ -562,7 +574,7 @@ test_reply_refusals(void)
 		{"{\"error\":5}", "the reply: error is not a string"},
 		{"oops\n\n$OutOfProcData$:{bad", "the state after $OutOfProcData$: is not JSON"},
 	};
-	struct core_arena *a = core_arena_new();
+	struct core_arena *a = test_arena_new();
 	const struct oop_reply *r;
 	const char *why;
 	size_t i;

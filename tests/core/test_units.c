@@ -107,12 +107,12 @@ test_arena(void)
 	void *p;
 	int i, n = 0;
 
-	ok(a != NULL, "arena");
+	if (!ok(a != NULL, "arena"))
+		return;
 	for (i = 0; i < 100; i++)
 		if ((p = core_arena_alloc(a, 100 << 10)) != NULL)
 			n++;
 	ok(n > 0 && n < 11, "the cap stops allocation (%d of 100 x 100 KiB)", n);
-	ok(core_arena_alloc(a, 10) != NULL || 1, "small allocations may still fit");
 	is_str(core_arena_strdup(a, NULL), NULL, "strdup NULL stays NULL");
 	core_arena_free(a);
 }
