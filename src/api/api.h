@@ -27,6 +27,7 @@ enum api_body_state {
 	API_BODY_OK = 0,
 	API_BODY_TOO_BIG, /* Content-Length over body-max: not read */
 	API_BODY_BAD,     /* unreadable or shorter than Content-Length */
+	API_BODY_NOMEM,   /* no memory to hold it */
 };
 
 struct api_req {
@@ -179,6 +180,9 @@ unsigned api_param_statuses(struct api_ctx *c);
 /* 1 when id is a valid instance ID; else answers 400 with Durable
  * Functions' wording and returns 0. */
 int api_id_ok(struct api_ctx *c, const char *id);
+/* 1 if the request body was read whole; else answers 413 (over body-max),
+ * 400 (unreadable) or 503 (no memory for it) and returns 0. */
+int api_body_ok(struct api_ctx *c);
 /* One wake datagram to the daemon for the request's hub, after a commit. */
 void api_wake(struct api_ctx *c);
 /* Reads timeout and pollingInterval (seconds): 0 with *timeout < 0 when

@@ -117,8 +117,10 @@ api_read_body(struct api_io *io, size_t body_max, char **body, size_t *cap, size
 
 				if (ncap > body_max + 4096 + 1)
 					ncap = body_max + 4096 + 1;
-				if (ncap <= got + 1 || (nb = realloc(*body, ncap)) == NULL)
+				if (ncap <= got + 1)
 					return API_BODY_BAD;
+				if ((nb = realloc(*body, ncap)) == NULL)
+					return API_BODY_NOMEM;
 				*body = nb;
 				*cap = ncap;
 			}
@@ -143,7 +145,7 @@ api_read_body(struct api_io *io, size_t body_max, char **body, size_t *cap, size
 		char *nb = realloc(*body, (size_t)want + 1);
 
 		if (nb == NULL)
-			return API_BODY_BAD;
+			return API_BODY_NOMEM;
 		*body = nb;
 		*cap = (size_t)want + 1;
 	}
@@ -199,6 +201,17 @@ api_serve(struct api_server *srv, struct api_io *io, struct api_resp *resp, char
 	if (resp->body.len > 0 && strcmp(req.method, "HEAD") != 0)
 		api_io_write(io, resp->body.p, resp->body.len);
 	api_resp_reset(resp);
+}
+
+void
+api_fcgi_refuse(int status, const char *message)
+{
+	if (!FCGX_IsCGI())
+		return;
+	/* message is one of main()'s fixed strings: no JSON escaping needed. */
+	printf("Status: %d %s\r\nContent-Type: application/json; charset=utf-8\r\n%s\r\n{\"Message\":\"%s\"}", status,
+	       api_reason(status), status == 503 ? "Retry-After: 1\r\n" : "", message);
+	fflush(stdout);
 }
 
 int

@@ -98,10 +98,8 @@ api_h_raise(struct api_ctx *c)
 			  "eventName (Parameter 'Event name is not valid.')");
 		return;
 	}
-	if (r->body_state == API_BODY_TOO_BIG) {
-		api_error(c, 413, "The request body is larger than the configured limit.", NULL);
+	if (!api_body_ok(c))
 		return;
-	}
 	if (!api_is_json_type(r->content_type)) {
 		api_error(c, 415, "Only application/json request content is supported", NULL);
 		return;

@@ -72,10 +72,8 @@ api_h_entity_signal(struct api_ctx *c)
 
 	if (!api_entity_id(c, &name, &key))
 		return;
-	if (r->body_state == API_BODY_TOO_BIG) {
-		api_error(c, 413, "The request body is larger than the configured limit.", NULL);
+	if (!api_body_ok(c))
 		return;
-	}
 	op = strcmp(r->method, "DELETE") == 0 ? "delete" : api_query_get(&c->q, "op");
 	if (op == NULL)
 		op = "";

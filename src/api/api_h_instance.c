@@ -27,14 +27,8 @@ api_body_input(struct api_ctx *c, const char **input)
 	size_t i = 0, n = r->body_len;
 
 	*input = NULL;
-	if (r->body_state == API_BODY_TOO_BIG) {
-		api_error(c, 413, "The request body is larger than the configured limit.", NULL);
+	if (!api_body_ok(c))
 		return 0;
-	}
-	if (r->body_state != API_BODY_OK) {
-		api_error(c, 400, "The request body could not be read.", NULL);
-		return 0;
-	}
 	while (i < n && (r->body[i] == ' ' || r->body[i] == '\t' || r->body[i] == '\r' || r->body[i] == '\n'))
 		i++;
 	if (i == n)

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include "api/api_int.h"
 #include "common/hostjson.h"
 #include "common/log.h"
@@ -22,7 +24,10 @@ api_hostjson_load(struct api_server *srv)
 		return 0;
 	hostjson_defaults(&h, 1);
 	if (hostjson_load(srv->conf.app, &h, err, sizeof(err)) == -1) {
+		int saved = errno; /* ENOMEM: main() answers 503, not 500 */
+
 		log_warnx("%s", err);
+		errno = saved;
 		return -1;
 	}
 	srv->override_any = h.override_any;

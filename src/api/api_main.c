@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,26 @@ api_connections_parse(struct api_server *srv)
 	return 0;
 }
 
+/* A start-up failure: the reason goes to the error log, the client (when
+ * run as CGI) gets a JSON 500, or a 503 for what may pass (memory, disk
+ * space, a busy store), without the details. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+api_startup_fail(int transient, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	if (transient)
+		api_fcgi_refuse(503, "The service is temporarily unavailable; try again.");
+	else
+		api_fcgi_refuse(500, "The service is not configured correctly; see the server's error log.");
+	exit(1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -53,7 +75,7 @@ main(int argc, char **argv)
 	log_init("taskhub.fcgi", 0);
 	conf_defaults(&srv.conf);
 	if (conf_load(&srv.conf, NULL, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+		api_startup_fail(errno == ENOMEM, "%s", err);
 	store_options_init(&srv.opt);
 	srv.opt.durability = (enum store_durability)store_durability_parse(srv.conf.durability);
 	srv.opt.group_shared = srv.conf.group[0] != '\0';
@@ -65,13 +87,14 @@ main(int argc, char **argv)
 	if (srv.opt.group_shared)
 		umask(007); /* files the web server and the daemon both write */
 	if (api_connections_parse(&srv) == -1)
-		fatalx("connections: expected Name=/path[,Name=/path...] with at most %d entries", API_CONNS_MAX - 1);
+		api_startup_fail(0, "connections: expected Name=/path[,Name=/path...] with at most %d entries", API_CONNS_MAX - 1);
 	if ((e = store_open(srv.conns[0].home, &srv.opt, &srv.conns[0].store)) != STORE_OK)
-		fatalx("cannot open the environment %s: %s", srv.conns[0].home, store_strerror(e));
+		api_startup_fail(e == STORE_NOMEM || e == STORE_NOSPACE || e == STORE_BUSY,
+				 "cannot open the environment %s: %s", srv.conns[0].home, store_strerror(e));
 	if (api_hostjson_load(&srv) == -1)
-		fatalx("host.json of %s has a bad setting", srv.conf.app);
+		api_startup_fail(errno == ENOMEM, "host.json of %s has a bad setting", srv.conf.app);
 	if (api_auth_load(&srv) == -1)
-		fatalx("out of memory");
+		api_startup_fail(1, "out of memory");
 	rc = api_fcgi_run(&srv);
 	for (size_t i = 0; i < srv.nconns; i++)
 		store_close(srv.conns[i].store);

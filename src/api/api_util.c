@@ -173,6 +173,25 @@ api_answer_started(struct api_ctx *c, const char *id, double timeout, double pol
 	api_header(c->resp, "Retry-After", MGMT_RETRY_AFTER);
 }
 
+int
+api_body_ok(struct api_ctx *c)
+{
+	switch (c->req->body_state) {
+	case API_BODY_OK:
+		return 1;
+	case API_BODY_TOO_BIG:
+		api_error(c, 413, "The request body is larger than the configured limit.", NULL);
+		return 0;
+	case API_BODY_NOMEM:
+		api_error(c, 503, "The server is out of memory; try again.", NULL);
+		return 0;
+	case API_BODY_BAD:
+		break;
+	}
+	api_error(c, 400, "The request body could not be read.", NULL);
+	return 0;
+}
+
 /* 400 for an instance ID Durable Functions would refuse, with its wording. */
 int
 api_id_ok(struct api_ctx *c, const char *id)

@@ -183,6 +183,7 @@ hostjson_load(const char *app_dir, struct hostjson *h, char *err, size_t errlen)
 	/* One byte more than the cap tells a file that is too large. */
 	if ((text = malloc(HOSTJSON_MAX + 1)) == NULL) {
 		fclose(f);
+		errno = ENOMEM; /* the caller tells a shortage from a bad file by it */
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}

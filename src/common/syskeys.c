@@ -37,8 +37,16 @@ syskeys_load(const char *path, char ***keys, size_t *n)
 		line[len] = '\0';
 		if (len == 0 || line[0] == '#')
 			continue;
-		if (((*keys)[*n] = strdup(line)) == NULL)
-			break;
+		if (((*keys)[*n] = strdup(line)) == NULL) {
+			/* All or nothing: a list cut short would refuse the
+			 * keys after this one with 401 and say nothing. */
+			fclose(f);
+			syskeys_free(*keys, *n);
+			*keys = NULL;
+			*n = 0;
+			errno = ENOMEM;
+			return -1;
+		}
 		(*n)++;
 	}
 	saved = errno;

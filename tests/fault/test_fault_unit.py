@@ -35,8 +35,8 @@ PROGRAMS = [
     ("tests/core/test_units", UNIT, 40),
     ("tests/core/test_golden", UNIT, 40),
     ("tests/core/test_oop", UNIT, 30),
-    ("tests/sdk/test_client", STORE, 30),
-    ("tests/store/test_store", STORE, 4),
+    ("tests/sdk/test_client", STORE, 12),
+    ("tests/store/test_store", STORE, 2),
 ]
 
 
