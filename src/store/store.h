@@ -67,6 +67,11 @@ struct store_options {
 	 * it) or exits (default 20 s; 0 = never). */
 	unsigned stall_ms;
 	void (*on_stall)(void);
+	/* A writing transaction starts only while this much of the
+	 * environment's file system is free, else STORE_NOSPACE: Berkeley DB
+	 * itself must never meet a full disk (store_space.c). Default 16 MiB;
+	 * 0 = no check. */
+	uint64_t min_free_bytes;
 };
 void store_options_init(struct store_options *o);
 
@@ -90,6 +95,7 @@ const char *store_home(const struct store *st);
 typedef enum store_err (*store_txn_fn)(struct store_txn *tx, void *arg);
 
 #define STORE_TXN_READONLY 0x1 /* read committed: long scans hold no read locks */
+#define STORE_TXN_NOGROW   0x2 /* writes nothing that takes space (opening handles): no space check */
 
 /* Runs fn in a transaction, retrying on deadlock and lock timeout up to the
  * configured bound (then STORE_BUSY). Returns fn's result or the commit's. */

@@ -81,6 +81,7 @@ store_options_init(struct store_options *o)
 	o->lock_timeout_ms = 500;
 	o->max_retries = 20;
 	o->stall_ms = 20000;
+	o->min_free_bytes = 16u << 20;
 }
 
 enum store_err
@@ -422,6 +423,10 @@ store_env_open(struct store *st)
 		log_warnx("cannot open environment %s: %s", st->home, db_strerror(ret));
 		goto fail;
 	}
+	if ((ret = store_space_back_regions(st->home)) != 0) {
+		log_warnx("cannot give the regions of %s their disk space: %s", st->home, strerror(ret));
+		goto fail;
+	}
 	if ((ret = db_create(&cat, st->env, 0)) != 0)
 		goto fail;
 	ret = cat->open(cat, NULL, "taskhub.db", "catalog", DB_BTREE, DB_AUTO_COMMIT | (st->opt.create ? DB_CREATE : 0),
@@ -561,6 +566,10 @@ store_reopen(struct store *st)
 	DB_TXN *txn;
 	int ret;
 
+	/* A recovery recreates the regions: not without room for them (their
+	 * old blocks stay taken while other processes map them). */
+	if ((e = store_space_check(st, 1)) != STORE_OK)
+		return e;
 	log_info("reopening environment %s", st->home);
 	store_env_close(st, 1);
 	if ((e = store_env_open(st)) != STORE_OK)

@@ -281,7 +281,7 @@ store_hub_open(struct store *st, const char *name, struct store_hub **out)
 		return STORE_NOMEM;
 	h->st = st;
 	hub_names(h, name);
-	if ((e = store_txn_run(st, 0, hub_exists_txn, h)) != STORE_OK) {
+	if ((e = store_txn_run(st, STORE_TXN_NOGROW, hub_exists_txn, h)) != STORE_OK) {
 		/* The body may have opened every handle before the commit
 		 * failed. */
 		store_hub_close_dbs(h, 0);

@@ -41,6 +41,7 @@ struct store {
 	DB *catalog; /* the hubs: lowercase name -> created time ‖ name as created */
 	struct store_hub *hubs;
 	int panic;        /* DB_RUNRECOVERY, or a lock timeout: reopen before the next transaction */
+	int space_low;    /* the last space check failed (logged once until room returns) */
 	int lock_timeout; /* the last attempt ended in a lock timeout */
 	/* The lock-timeout watchdog (store_env.c): Berkeley DB only checks
 	 * lock timeouts when its deadlock detector runs, so each process runs
@@ -73,6 +74,13 @@ struct store_txn {
 /* Maps a Berkeley DB return to the domain: deadlock and lock timeout become
  * STORE_RETRY, DB_RUNRECOVERY marks the store for reopening. */
 enum store_err store_dberr(struct store *st, int ret);
+
+/* store_space.c: gives the region files of home their blocks; 0 or an
+ * errno (ENOSPC). */
+int store_space_back_regions(const char *home);
+/* STORE_OK while min_free_bytes (plus, with for_regions, the size of the
+ * region files, which a recovery recreates) are free; else STORE_NOSPACE. */
+enum store_err store_space_check(struct store *st, int for_regions);
 
 /*
  * Every Berkeley DB write (put, delete, cursor delete) is written

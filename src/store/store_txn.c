@@ -79,6 +79,8 @@ store_txn_run(struct store *st, unsigned flags, store_txn_fn fn, void *arg)
 	unsigned attempt;
 	int ret;
 
+	if (!(flags & (STORE_TXN_READONLY | STORE_TXN_NOGROW)) && store_space_check(st, 0) != STORE_OK)
+		return STORE_NOSPACE;
 	tx.st = st;
 	tx.flags = flags;
 	codec_buf_init(&tx.buf, STORE_MAX_RECORD);

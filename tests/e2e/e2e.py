@@ -161,17 +161,21 @@ class Stack:
 
 
 @contextlib.contextmanager
-def stack(app, daemon_env=None, app_name="app", durability="write-nosync", kinds=("lighttpd",)):
+def stack(app, daemon_env=None, app_name="app", durability="write-nosync", kinds=("lighttpd",), prepare=None):
     """Builds the stack for app (a function app folder, copied into the
     workdir), starts the daemon (ready when this yields) and tears all of
     it down however the block ends; the workdir is removed unless
     TASKHUB_KEEP_TEST_DIRS is set. kinds: the web servers (harness.KINDS
     names) in front of the one environment; s.target and s.api are the
-    first, s.targets every one that is installed."""
+    first, s.targets every one that is installed. prepare(root), when
+    given, runs before the environment is created in root/env (to mount a
+    file system there, for one)."""
     root = harness.make_workdir(prefix="taskhub-e2e-")
     s = Stack()
     s.root = root
     try:
+        if prepare is not None:
+            prepare(root)
         conf = harness.make_env(builddir(), root, hub=T.HUB, keys=[T.KEY], durability=durability)
         s.env = T.Env(root, os.path.join(root, "env"), conf)
         appdir = daemon.install_app(app, root, app_name)
