@@ -4,7 +4,7 @@
 TH_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 # Debian packages the build and the tests need.
-TH_DEPS="build-essential autoconf automake libtool pkg-config libdb5.3-dev libfcgi-dev libjson-c-dev lighttpd apache2 libapache2-mod-fcgid python3 curl gdb php-cli"
+TH_DEPS="build-essential autoconf automake libtool pkg-config libdb5.3-dev libfcgi-dev libjson-c-dev lighttpd apache2 libapache2-mod-fcgid python3 curl gdb php-cli clang libclang-rt-14-dev"
 
 th_say() { printf '%s\n' "==> $*"; }
 th_die() { printf '%s\n' "error: $*" >&2; exit 1; }

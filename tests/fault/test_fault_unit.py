@@ -9,7 +9,8 @@ environment afterwards).
 
 In the suite each (program, site) pair gets a bounded number of runs
 (TASKHUB_SWEEP_BUDGET, default below); tests/stress/fault-sweep.sh sets
-TASKHUB_SWEEP_BUDGET=all for every N. Skipped (1..0) in a build without
+TASKHUB_SWEEP_BUDGET=all for every N (test_store, seconds per run, then
+gets TASKHUB_SWEEP_HEAVY_BUDGET runs per site, default 60). Skipped (1..0) in a build without
 --enable-fault-inject.
 """
 
@@ -40,8 +41,13 @@ PROGRAMS = [
 ]
 
 
-def budget_for(default):
+HEAVY = ("tests/store/test_store",)  # seconds per run: a bounded sample even in the campaign
+
+
+def budget_for(prog, default):
     v = os.environ.get("TASKHUB_SWEEP_BUDGET", "")
+    if v == "all" and prog in HEAVY:
+        v = os.environ.get("TASKHUB_SWEEP_HEAVY_BUDGET", "60")
     if v == "all":
         return None
     return int(v) if v.isdigit() else default
@@ -62,7 +68,7 @@ def main():
         path = os.path.join(builddir, prog)
         for site in sites:
             sw = sweep.Sweep(site, [path], ctl)
-            total, bad = sw.sweep(budget_for(default))
+            total, bad = sw.sweep(budget_for(prog, default))
             stopped = sum(1 for r in sw.runs if r.test_side)
             desc = "%s, %s: %d occurrences, %d runs (%d stopped in the test's own code), no defect" % (
                 prog, site, total, len(sw.runs), stopped)
