@@ -105,7 +105,7 @@ class Daemon:
     def command(self):
         """The daemon's argv; under TH_WRAP (see tests/http/harness.py)
         the wrapper's words come first."""
-        cmd = harness.wrapped_command(self.program, os.path.dirname(self.program))
+        cmd = harness.wrapped_command(self.program, os.path.dirname(self.program), harness.wrap_tag("taskhubd"))
         cmd += ["-F", "-c", self.conf, "-a", self.app]
         if os.geteuid() == 0:
             cmd += ["-u", WWW_USER]
@@ -118,8 +118,6 @@ class Daemon:
         # from the caller's, only the ones the test asks for.
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
         env.update(self.extra_env)
-        if harness.wrap_prefix():
-            env["TH_WRAP_TAG"] = harness.wrap_tag("taskhubd")
         return env
 
     def alive(self):

@@ -41,7 +41,7 @@ Running the programs under a tool (tests/stress/valgrind.sh): TH_WRAP is a
 command prefix (shell words, e.g. `valgrind --tool=memcheck ...`) put in
 front of every responder a server starts, through a small script placed
 where the server expects the responder (wrap_responder), and in front of
-taskhubd (tests/e2e/daemon.py). Each wrapped process gets TH_WRAP_TAG, a
+taskhubd (tests/e2e/daemon.py). Each wrapped command sets TH_WRAP_TAG, a
 name unique across the run (valgrind's --log-file=DIR/%q{TH_WRAP_TAG}.log
 gives one log per process). TH_TIMEOUT_SCALE multiplies the tests'
 timeouts (servers' and daemon's start and stop, HTTP requests, waits for
@@ -303,11 +303,13 @@ def _is_libtool_wrapper(path):
     return head.startswith(b"#!") and b"libtool" in head
 
 
-def wrapped_command(program, builddir):
+def wrapped_command(program, builddir, tag=None):
     """The argv that runs program under TH_WRAP: the prefix, then program;
     a libtool wrapper script is run through the build's libtool
     (--mode=execute puts the real binary, not the shell script, under the
-    tool). Just [program] when TH_WRAP is unset."""
+    tool). With tag, TH_WRAP_TAG=tag is set by env(1) in the command
+    itself, whatever environment the caller gives it. Just [program] when
+    TH_WRAP is unset."""
     prefix = wrap_prefix()
     if not prefix:
         return [program]
@@ -315,6 +317,8 @@ def wrapped_command(program, builddir):
     cmd = [tool] + prefix[1:] + [program]
     if _is_libtool_wrapper(program):
         cmd = [os.path.join(builddir, "libtool"), "--mode=execute"] + cmd
+    if tag is not None:
+        cmd = ["env", "TH_WRAP_TAG=" + tag] + cmd
     return cmd
 
 
