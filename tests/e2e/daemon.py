@@ -117,6 +117,7 @@ class Daemon:
         # A small, predictable environment: no TASKHUB_* override leaks in
         # from the caller's, only the ones the test asks for.
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+        env.update(harness.sanitizer_env())
         env.update(self.extra_env)
         return env
 
@@ -175,6 +176,7 @@ class Daemon:
                 self.kill()
                 raise DaemonError("taskhubd did not exit within %.0f s of SIGTERM\n%s" % (timeout, self.log_tail()))
         self.proc = None
+        harness.keep_sanitizer_reports(self.log_path, "taskhubd")
         return p.returncode
 
     def kill(self):

@@ -76,6 +76,35 @@ def timeout_scale():
     return float(os.environ.get("TH_TIMEOUT_SCALE") or 1)
 
 
+def sanitizer_env():
+    """The sanitizers' options of the caller's environment (scripts/test-all
+    sends every report to files it then counts), for the servers to hand
+    on to the responders (lighttpd's FastCGI processes inherit its
+    environment) and for taskhubd."""
+    return {k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
+
+
+SANITIZER_MARKS = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
+
+
+def keep_sanitizer_reports(path, origin):
+    """Copies the log at path into $TH_SANITIZER_REPORTS (scripts/test-all
+    counts what is there) when it holds a sanitizer report: responders write
+    theirs to stderr, which the web servers put in their error logs."""
+    out = os.environ.get("TH_SANITIZER_REPORTS")
+    if not out:
+        return
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return
+    if SANITIZER_MARKS.search(text):
+        dst = os.path.join(out, "%s-%d-%d.log" % (origin, os.getpid(), time.time_ns()))
+        with open(dst, "w") as f:
+            f.write("from %s\n%s" % (path, text))
+
+
 def wrap_prefix():
     """TH_WRAP as a list of words (empty unset): the command every
     responder and taskhubd run under."""
@@ -586,6 +615,7 @@ class Server:
     def _environment(self):
         # A small, predictable environment: no TASKHUB_* override leaks in.
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+        env.update(sanitizer_env())
         return env
 
     def pids(self):
@@ -617,6 +647,8 @@ class Server:
         if getattr(self, "log", None) is not None:
             self.log.close()
             self.log = None
+        for name in ("error.log", "server.out"):
+            keep_sanitizer_reports(os.path.join(self.dir, name), self.kind)
 
     def __enter__(self):
         return self
