@@ -791,8 +791,11 @@ test_entities(void)
 	q.page = 5;
 	do {
 		q.token = next;
-		if (run(&qc) != STORE_OK)
+		if (run(&qc) != STORE_OK) {
+			free(next); /* this page's token: the query failed */
+			next = NULL;
 			break;
+		}
 		free((char *)q.token);
 		total += qc.n;
 		pages++;
