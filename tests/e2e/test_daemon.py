@@ -43,11 +43,14 @@ tap = T.Tap()
 HELLO = ["Hello Tokyo!", "Hello Seattle!", "Hello London!"]
 
 
+SCALE = e2e.harness.timeout_scale()  # TH_TIMEOUT_SCALE: a run under valgrind (tests/stress/valgrind.sh)
+
+
 def run(cmd, env=None, timeout=30):
     e = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
     e.update(env or {})
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                          env=e, timeout=timeout)
+                          env=e, timeout=timeout * SCALE)
 
 
 def functions(s):
@@ -146,7 +149,7 @@ def sighup_reload(s):
     app = s.daemon.app
     write_function(app, "HelloAgain", fn_json("orchestrationTrigger", "../samples.so", "hello_sequence"))
     s.daemon.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30 * SCALE
     while time.monotonic() < deadline and "orchestrator:HelloAgain" not in functions(s):
         time.sleep(0.1)
     tap.ok("orchestrator:HelloAgain" in functions(s), "SIGHUP: a function added to the app is published")
@@ -163,7 +166,7 @@ def detached(s):
     t0 = time.monotonic()
     r = run(cmd, timeout=30)
     tap.ok(r.returncode == 0, "without -F the command returns 0 (the daemon detached)", r.stdout)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30 * SCALE
     while time.monotonic() < deadline and not os.path.exists(s.daemon.socket):
         time.sleep(0.05)
     lock = os.path.join(os.path.dirname(s.daemon.conf), "env", "taskhubd.lock")
@@ -175,7 +178,7 @@ def detached(s):
         ok, st = hello_completes(s, "detached")
         tap.ok(ok, "the detached daemon serves work", json.dumps(st))
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 * SCALE
         while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
             time.sleep(0.05)
         tap.ok(not os.path.exists(f"/proc/{pid}"), "SIGTERM stops the detached daemon")
@@ -239,7 +242,7 @@ def maintenance(s):
         s.api.start("CityRecommender", {"pad": big}, "maint-%03d" % i)
     before = log_files(s)
     tap.ok(len(before) >= 2, "the starts filled more than one log file", str(before))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 60 * SCALE
     while time.monotonic() < deadline and log_files(s) and log_files(s)[0] == before[0]:
         time.sleep(0.2)
     after = log_files(s)
