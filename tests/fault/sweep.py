@@ -41,11 +41,11 @@ def spec(site, n):
     return "%s:%d%s" % (kind, n, ":" + how if how else "")
 
 
-def sanitizer_env(logdir):
+def sanitizer_env(logdir, leaks=True):
     """Sanitizer options: reports to files under logdir, a fixed status."""
     base = os.path.join(logdir, "san")
     return {
-        "ASAN_OPTIONS": "detect_leaks=1:exitcode=%d:log_path=%s:abort_on_error=0" % (SAN_EXIT, base),
+        "ASAN_OPTIONS": "detect_leaks=%d:exitcode=%d:log_path=%s:abort_on_error=0" % (leaks, SAN_EXIT, base),
         "LSAN_OPTIONS": "exitcode=%d" % SAN_EXIT,
         "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=%d:log_path=%s" % (SAN_EXIT, base),
     }
@@ -162,9 +162,11 @@ class Run:
 class Sweep:
     """Sweeps site over argv. taskhubctl: for the environment checks.
     expect_pass: every run must exit 0 (deadlocks always must).
-    env: extra environment; timeout: seconds per run (a hang is a defect)."""
+    env: extra environment; timeout: seconds per run (a hang is a defect).
+    leaks: False turns LeakSanitizer off (see test_fault_unit.py)."""
 
-    def __init__(self, site, argv, taskhubctl, env=None, cwd=None, timeout=300, expect_pass=False):
+    def __init__(self, site, argv, taskhubctl, env=None, cwd=None, timeout=300, expect_pass=False, leaks=True):
+        self.leaks = leaks
         self.site, self.argv, self.taskhubctl = site, list(argv), taskhubctl
         self.env, self.cwd, self.timeout = dict(env or {}), cwd, timeout
         self.expect_pass = expect_pass or site == "dbwrite:deadlock"
@@ -180,7 +182,7 @@ class Sweep:
             log = os.path.join(work, "fault.log")
             env = dict(os.environ)
             env.update(self.env)
-            env.update(sanitizer_env(san))
+            env.update(sanitizer_env(san, self.leaks))
             env.update({"TASKHUB_FAULT": spec(self.site, n), "TASKHUB_FAULT_LOG": log, "TMPDIR": tmp,
                         "TASKHUB_KEEP_TEST_DIRS": "1"})
             defects = []

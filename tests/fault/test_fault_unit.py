@@ -67,7 +67,13 @@ def main():
             continue
         path = os.path.join(builddir, prog)
         for site in sites:
-            sw = sweep.Sweep(site, [path], ctl)
+            # test_store's transaction bodies (closures filling the test's
+            # own structs) are not written to be run twice: a failed commit
+            # makes the store run a body again and the first run's results
+            # leak in the test. Its write sweeps run without LeakSanitizer;
+            # the client API and API sweeps check leaks on failed writes.
+            leaks = not (prog in HEAVY and site.startswith("dbwrite"))
+            sw = sweep.Sweep(site, [path], ctl, leaks=leaks)
             total, bad = sw.sweep(budget_for(prog, default))
             stopped = sum(1 for r in sw.runs if r.test_side)
             desc = "%s, %s: %d occurrences, %d runs (%d stopped in the test's own code), no defect" % (
