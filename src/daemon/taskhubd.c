@@ -179,7 +179,8 @@ taskhubd_daemonize(void)
 }
 
 /* One daemon per environment: an flock on a file in it, held for the
- * life of the process (and dropped by the kernel when it dies). */
+ * life of the process (and dropped by the kernel when it dies). -1, said
+ * in the log, when it cannot be taken. */
 static int
 taskhubd_lock(const char *home)
 {
@@ -187,13 +188,17 @@ taskhubd_lock(const char *home)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/taskhubd.lock", home);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) == -1)
-		fatal("%s", path);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		fatalx("another taskhubd (pid %s) is running on %s", pid[0] ? pid : "?", home);
+		log_warnx("another taskhubd (pid %s) is running on %s", pid[0] ? pid : "?", home);
+		close(fd);
+		return -1;
 	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, strlen(pid), 0) == -1)
@@ -421,14 +426,23 @@ main(int argc, char **argv)
 		o.stall_ms = (unsigned)atol(env); /* tests: a short watch */
 	if ((e = store_open(d.conf.home, &o, &d.st)) != STORE_OK)
 		fatalx("cannot open the environment %s: %s", d.conf.home, store_strerror(e));
-	lockfd = taskhubd_lock(d.conf.home);
+	/* A daemon that stops here closes the environment first: left open
+	 * by an exit, its registration would make the next process to open
+	 * the environment recover it, under the running daemon and every
+	 * responder (each would have to reopen). */
+	if ((lockfd = taskhubd_lock(d.conf.home)) == -1) {
+		store_close(d.st);
+		exit(1);
+	}
 
 	ncpu = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (app_dir == NULL) {
 		log_warnx("no function app (-a, or `app` in taskhub.conf): nothing can run");
 		hostjson_defaults(&d.app.host, ncpu);
-	} else if (app_load(app_dir, ncpu, &d.app) == -1)
+	} else if (app_load(app_dir, ncpu, &d.app) == -1) {
+		store_close(d.st);
 		fatalx("cannot load the function app %s", app_dir);
+	}
 	log_info("function app %s: %zu functions, %u skipped", app_dir ? app_dir : "(none)", d.app.n, d.app.skipped);
 	sched_refresh_hubs(&d);
 	if (d.nhubs == 0)

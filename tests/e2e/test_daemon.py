@@ -71,6 +71,7 @@ def hello_completes(s, iid):
 
 
 def second_daemon_refused(s):
+    mark = os.path.getsize(s.daemon.log_path)
     r = run(s.daemon.command(), timeout=30)
     tap.ok(r.returncode != 0, "a second taskhubd on the same environment exits non-zero", r.stdout)
     tap.ok("another taskhubd (pid %d) is running on" % s.daemon.proc.pid in r.stdout,
@@ -78,6 +79,18 @@ def second_daemon_refused(s):
     tap.ok(s.daemon.alive(), "the first daemon keeps running")
     ok, st = hello_completes(s, "second-daemon")
     tap.ok(ok, "and keeps working", json.dumps(st))
+    # The refused daemon had opened the environment: it must close it, not
+    # just exit, or the next process to open it (taskhubctl here) finds a
+    # dead registered process and recovers the environment under the
+    # running daemon and responders, which all have to reopen.
+    run([os.path.join(e2e.builddir(), "taskhubctl"), "-c", s.daemon.conf, "stats"])
+    ok, st = hello_completes(s, "second-daemon-after")
+    with open(s.daemon.log_path, errors="replace") as f:
+        f.seek(mark)
+        log = f.read()
+    tap.ok(ok and "reopening environment" not in log and "run recovery" not in log,
+           "the refusal leaves the environment as it was: nothing recovered, the daemon does not reopen",
+           log[-2000:] + json.dumps(st))
 
 
 def privileges(s):
@@ -253,8 +266,14 @@ def maintenance(s):
 def main():
     e2e.require(e2e.samples_app())
     with e2e.stack(e2e.samples_app()) as s:
-        e2e.run_parts(tap, [second_daemon_refused, privileges, broken_app, sighup_reload, detached,
-                                maintenance, hostile_wake, modes], s)
+        parts = [second_daemon_refused, privileges, broken_app, sighup_reload, detached, maintenance,
+                 hostile_wake, modes]
+        if e2e.harness.wrap_prefix():
+            # Under TH_WRAP (valgrind) the detached daemon is the tool's
+            # forked copy, which never lets go of the caller's pipe.
+            tap.diag("TH_WRAP is set: the detached daemon is not tested")
+            parts.remove(detached)
+        e2e.run_parts(tap, parts, s)
     return tap.done()
 
 
