@@ -24,7 +24,11 @@
 # Environment:
 #   VG_TESTS  the test programs, relative to the source tree. Default: the
 #             list below, the API and end-to-end tests that start the
-#             responder or the daemon, but for four: test_crash.py and test_faults.py
+#             responder or the daemon, but for five: test_daemon.py (it
+#             runs, but its maintenance check expects 120 starts to
+#             outpace a 1 s log-removal tick, which under valgrind they do
+#             not; its detached daemon is skipped under TH_WRAP),
+#             test_crash.py and test_faults.py
 #             (SIGKILL of processes under valgrind checks nothing the
 #             others do not, and their load takes long), test_stall.py (a
 #             process blocked on a dead process's mutex leaves through the
@@ -57,7 +61,7 @@ command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed
 
 VG_TESTS=${VG_TESTS:-"tests/http/test_api.py tests/http/test_bad_requests.py tests/http/test_concurrency.py
 	tests/http/test_paging.py tests/http/test_servers.py tests/http/test_httpstart.py
-	tests/e2e/test_samples.py tests/e2e/test_engine.py tests/e2e/test_daemon.py tests/e2e/test_entities.py"}
+	tests/e2e/test_samples.py tests/e2e/test_engine.py tests/e2e/test_entities.py"}
 out=$top_builddir/valgrind
 rm -rf "$out"
 mkdir -p "$out/logs" "$out/tap"
