@@ -878,7 +878,9 @@ page_all(struct page_acc *pa, int insert)
 		char *tok = pa->next ? strdup(pa->next) : NULL;
 
 		pa->q.token = tok;
-		e = run(&c);
+		/* Read-only, as the API's listings: do_query counts what it
+		 * sees, so it must not run again after a failed commit. */
+		e = store_txn_run(st, STORE_TXN_READONLY, call_body, &c);
 		free(tok);
 		pa->q.token = NULL;
 		if (e != STORE_OK)
