@@ -203,6 +203,24 @@ api_serve(struct api_server *srv, struct api_io *io, struct api_resp *resp, char
 	api_resp_reset(resp);
 }
 
+/* Says once that an environment was recovered under this responder
+ * (store_worn): it keeps the old regions mapped until the web server
+ * replaces it. (Leaving at once was tried: lighttpd answers 500 to the
+ * requests it hands the exiting process meanwhile.) */
+static void
+api_worn_note(const struct api_server *srv)
+{
+	static int said;
+
+	for (size_t i = 0; i < srv->nconns && !said; i++)
+		if (srv->conns[i].store != NULL && store_worn(srv->conns[i].store)) {
+			log_warnx("the environment %s was recovered under this responder: it keeps the old regions "
+				  "mapped until it is replaced (mod_fcgid FcgidMaxRequestsPerProcess, a lighttpd restart)",
+				  srv->conns[i].home);
+			said = 1;
+		}
+}
+
 void
 api_fcgi_refuse(int status, const char *message)
 {
@@ -250,6 +268,7 @@ api_fcgi_run(struct api_server *srv)
 			io.envp = rq.envp;
 			api_serve(srv, &io, &resp, &body, &cap);
 			FCGX_Finish_r(&rq);
+			api_worn_note(srv);
 		}
 	}
 	api_resp_free(&resp);

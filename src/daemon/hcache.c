@@ -233,7 +233,8 @@ hcache_put(struct hcache *c, int hub, const char *id, const char *exec, struct s
 	if ((ne.ev = realloc(base, (nbase + nadd + 1) * sizeof(*base))) == NULL)
 		goto drop_new;
 	base = NULL;
-	memcpy(ne.ev + nbase, add, nadd * sizeof(*add));
+	if (nadd > 0) /* add may be NULL then: memcpy's arguments must not be */
+		memcpy(ne.ev + nbase, add, nadd * sizeof(*add));
 	free(add);
 	add = NULL;
 	ne.n = ne.cap = nbase + nadd;

@@ -307,6 +307,12 @@ taskhubd_loop(struct daemon *d, int wfd, const char *app_dir, unsigned ncpu)
 		now = time_now_us();
 		if (now >= d->next_maintain) {
 			enum store_err e = store_maintain(d->st);
+			static int worn_said;
+			if (store_worn(d->st) && !worn_said) {
+				worn_said = 1;
+				log_warnx("the environment was recovered under this daemon after a crash: it keeps the old "
+					  "regions mapped until it is restarted");
+			}
 			if (e != STORE_OK)
 				log_warnx("maintenance: %s", store_strerror(e));
 			else

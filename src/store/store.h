@@ -85,6 +85,12 @@ struct store_event;
 enum store_err store_open(const char *home, const struct store_options *o, struct store **out);
 /* Closes every hub handle and the environment. NULL is a no-op. */
 void store_close(struct store *st);
+/* 1 once this process has reopened the environment after another
+ * process's crash panicked it. Berkeley DB cannot release a panicked
+ * environment's handles and region mappings (~130 MB of address space
+ * each time): a long-lived process should be replaced in time; taskhub.fcgi
+ * and taskhubd say so once in their logs. */
+int store_worn(const struct store *st);
 const char *store_home(const struct store *st);
 
 /* ---- transactions -------------------------------------------------------- */

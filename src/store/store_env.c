@@ -108,6 +108,7 @@ store_dberr(struct store *st, int ret)
 	case DB_RUNRECOVERY:
 		/* The environment is panicked; every handle must be reopened. */
 		st->panic = 1;
+		st->panicked = 1;
 		return STORE_RETRY;
 	default:
 		return STORE_IO;
@@ -389,6 +390,37 @@ store_detector_start(struct store *st)
 	return 0;
 }
 
+/*
+ * The handles of a panicked environment. Berkeley DB refuses every call on
+ * them, closes included, so they can be neither used nor freed; closing
+ * them with DB_NOPANIC does free them, but tears down the old shared
+ * region under the other processes still attached to it (the CI's
+ * sanitizer run caught one crashing in a later close). So they are kept
+ * here, reachable, for the life of the process (store_worn() tells the
+ * process to hand over to a fresh one). Append-only; one store handle per
+ * process, so no lock.
+ */
+static void **store_graveyard;
+static size_t store_graveyard_n, store_graveyard_cap;
+
+static void
+store_retire(void *handle)
+{
+	void **nv;
+
+	if (handle == NULL)
+		return;
+	if (store_graveyard_n == store_graveyard_cap) {
+		size_t ncap = store_graveyard_cap ? store_graveyard_cap * 2 : 32;
+
+		if ((nv = realloc(store_graveyard, ncap * sizeof(*nv))) == NULL)
+			return; /* then it is only unreachable: no worse */
+		store_graveyard = nv;
+		store_graveyard_cap = ncap;
+	}
+	store_graveyard[store_graveyard_n++] = handle;
+}
+
 static void
 store_detector_stop(struct store *st)
 {
@@ -401,7 +433,10 @@ store_detector_stop(struct store *st)
 	pthread_join(st->detector, NULL);
 	pthread_cond_destroy(&st->detector_cv);
 	pthread_mutex_destroy(&st->detector_mu);
-	st->detector_env->close(st->detector_env, 0);
+	if (st->panicked)
+		store_retire(st->detector_env);
+	else
+		st->detector_env->close(st->detector_env, 0);
 	st->detector_env = NULL;
 	st->detector_running = 0;
 }
@@ -464,13 +499,15 @@ store_env_close(struct store *st, int nosync)
 	struct store_hub *h;
 
 	store_detector_stop(st);
-	/* On a panicked environment every close returns at once and frees
-	 * nothing: each reopen leaked all the handles and kept the old
-	 * regions mapped (their deleted files' blocks and ~130 MB of address
-	 * space). Ignoring the panic lets the closes release them; a close
-	 * that blocks on a dead process's mutex is the stall watch's case. */
-	if (st->env != NULL && st->panic)
-		st->env->set_flags(st->env, DB_NOPANIC, 1);
+	if (st->panicked) {
+		for (h = st->hubs; h != NULL; h = h->next)
+			store_hub_release_dbs(h, 0, store_retire);
+		store_retire(st->catalog);
+		store_retire(st->env);
+		st->catalog = NULL;
+		st->env = NULL;
+		return;
+	}
 	for (h = st->hubs; h != NULL; h = h->next)
 		store_hub_close_dbs(h, nosync);
 	if (st->catalog != NULL)
@@ -579,7 +616,12 @@ store_reopen(struct store *st)
 	if ((e = store_space_check(st, 1)) != STORE_OK)
 		return e;
 	log_info("reopening environment %s", st->home);
+	/* A panicked environment's handles are retired, not closed (see
+	 * store_retire): the process is worn from here on. */
+	if (st->panicked)
+		st->worn = 1;
 	store_env_close(st, 1);
+	st->panicked = 0;
 	if ((e = store_env_open(st)) != STORE_OK)
 		goto fail;
 	for (h = st->hubs; h != NULL; h = h->next) {
@@ -604,6 +646,12 @@ fail:
 	 * closed handles. */
 	st->panic = 1;
 	return e;
+}
+
+int
+store_worn(const struct store *st)
+{
+	return st->worn;
 }
 
 enum store_err

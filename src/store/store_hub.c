@@ -102,7 +102,7 @@ hub_db_open(struct store *st, DB_TXN *txn, const char *file, const char *name, D
 }
 
 void
-store_hub_close_dbs(struct store_hub *h, int nosync)
+store_hub_release_dbs(struct store_hub *h, int nosync, void (*retire)(void *handle))
 {
 	/* Secondaries before their primaries. */
 	DB **all[] = {&h->idx_created, &h->idx_status, &h->ready_time, &h->instances, &h->history,  &h->inbox,
@@ -110,10 +110,18 @@ store_hub_close_dbs(struct store_hub *h, int nosync)
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (*all[i] != NULL)
+		if (*all[i] != NULL && retire != NULL)
+			retire(*all[i]);
+		else if (*all[i] != NULL)
 			(*all[i])->close(*all[i], nosync ? DB_NOSYNC : 0);
 		*all[i] = NULL;
 	}
+}
+
+void
+store_hub_close_dbs(struct store_hub *h, int nosync)
+{
+	store_hub_release_dbs(h, nosync, NULL);
 }
 
 enum store_err

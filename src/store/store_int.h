@@ -42,6 +42,8 @@ struct store {
 	struct store_hub *hubs;
 	int panic;        /* DB_RUNRECOVERY, or a lock timeout: reopen before the next transaction */
 	int space_low;    /* the last space check failed (logged once until room returns) */
+	int panicked;     /* Berkeley DB said DB_RUNRECOVERY since the last open */
+	int worn;         /* a panicked environment was reopened (store_worn) */
 	int lock_timeout; /* the last attempt ended in a lock timeout */
 	/* The lock-timeout watchdog (store_env.c): Berkeley DB only checks
 	 * lock timeouts when its deadlock detector runs, so each process runs
@@ -115,6 +117,9 @@ enum store_err store_hub_open_dbs(struct store *st, struct store_hub *h, DB_TXN 
 /* nosync: abandoning the handles (reopen): flush nothing, since a page a
  * dead process held would make the flush wait for ever; the log has it. */
 void store_hub_close_dbs(struct store_hub *h, int nosync);
+/* Closes h's handles, or with retire hands each to it instead (the handles
+ * of a panicked environment, which cannot be closed: store_env.c). */
+void store_hub_release_dbs(struct store_hub *h, int nosync, void (*retire)(void *handle));
 
 /* ---- keys (store_key.c) -------------------------------------------------- */
 

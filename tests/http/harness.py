@@ -84,7 +84,12 @@ def sanitizer_env():
     return {k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
 
 
-SANITIZER_MARKS = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
+# Not LeakSanitizer: a responder whose environment another process's crash
+# panicked keeps Berkeley DB's handles of it (they cannot be closed), and
+# the crash tests make that happen on purpose. The test programs, taskhubd
+# (libdb's own allocations suppressed, scripts/test-all) and the fault
+# sweeps check leaks; tests/stress/valgrind.sh checks the responders'.
+SANITIZER_MARKS = re.compile(r"ERROR: AddressSanitizer|runtime error:")
 
 
 def keep_sanitizer_reports(path, origin):

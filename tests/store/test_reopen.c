@@ -1,9 +1,11 @@
 /*
- * test_reopen.c — a process that reopens the environment after another
- * process's recovery lets go of the old one: no Berkeley DB region of
- * the old environment stays mapped or open (a panicked environment's
- * closes used to return at once, so every reopen leaked its handles and
- * kept the deleted region files mapped; found by the valgrind campaign).
+ * test_reopen.c — a process whose environment another process's recovery
+ * panicked reopens it, goes on, and says it is worn (store_worn): Berkeley
+ * DB's closes of a panicked environment release nothing, so the handles
+ * and the deleted regions' mappings stay (found by the valgrind campaign;
+ * the store keeps the handles reachable rather than close them with
+ * DB_NOPANIC, see store_retire). The mappings are counted as a TODO check:
+ * the day they are released, it passes and says so.
  *
  * Each round a child opens the store and is SIGKILLed (a registered
  * process that died), a second child opens it (DB_REGISTER sees the dead
@@ -125,6 +127,7 @@ main(void)
 	if ((st = open_store()) == NULL)
 		tap_bail("store_open %s", home);
 	is_int(deleted_regions(), 0, "a fresh open maps no deleted region");
+	is_int(store_worn(st), 0, "a fresh open is not worn");
 	for (i = 0; i < ROUNDS; i++) {
 		pid_t victim = registered_victim(), opener;
 
@@ -144,7 +147,10 @@ main(void)
 		/* store_hub_list runs its own transaction: the panicked
 		 * environment is noticed there and reopened. */
 		is_int(noop(NULL, st), STORE_OK, "round %d: this process goes on after reopening", i + 1);
+		is_int(store_worn(st), 1, "round %d: and says it is worn", i + 1);
+		tap_todo("Berkeley DB cannot release a panicked environment (RELIABILITY.md)");
 		is_int(deleted_regions(), 0, "round %d: nothing of the old regions stays mapped or open", i + 1);
+		tap_todo(NULL);
 	}
 	store_close(st);
 	return tap_done();
