@@ -60,5 +60,7 @@ out=$(cgi POST orchestrators/Hello/in-main "")
 is "$(echo "$out" | head -1)" 202 "AnyState in host.json: a running instance is replaced"
 echo '{"extensions":{"durableTask":{"overridableExistingInstanceStates":"Sometimes"}}}' >"$wd/app/host.json"
 out=$(cgi GET instances/in-main "")
-is "$(echo "$out" | head -1)" "" "a bad host.json setting stops the responder at start-up (no answer)"
+is "$(echo "$out" | head -1)" 500 "a bad host.json setting stops the responder at start-up: 500"
+like "$out" '"Message":"The service is not configured correctly; see the server'"'"'s error log."' \
+	"with the API's JSON error, no detail for the client"
 tap_done
