@@ -215,7 +215,7 @@ api_worn_note(const struct api_server *srv)
 	for (size_t i = 0; i < srv->nconns && !said; i++)
 		if (srv->conns[i].store != NULL && store_worn(srv->conns[i].store)) {
 			log_warnx("the environment %s was recovered under this responder: it keeps the old regions "
-				  "mapped until it is replaced (mod_fcgid FcgidMaxRequestsPerProcess, a lighttpd restart)",
+				  "mapped until it is restarted (a graceful restart of the web server at a quiet moment)",
 				  srv->conns[i].home);
 			said = 1;
 		}
