@@ -228,8 +228,11 @@ run_case(const char *path, const char *file)
 
 		if (n_keep + 3 > sizeof(keep) / sizeof(keep[0]) || n_arenas == sizeof(arenas) / sizeof(arenas[0]))
 			tap_bail("%s: too many steps", file);
-		if (a == NULL || a2 == NULL)
+		if (a == NULL || a2 == NULL) {
+			core_arena_free(a);
+			core_arena_free(a2);
 			tap_bail("%s: out of memory for an arena", file);
+		}
 		events = read_events(step, "events", &n_events);
 		keep[n_keep++] = events;
 		memset(&in, 0, sizeof(in));
