@@ -137,21 +137,63 @@ def critical_sections(s):
            "no operation lost: the exact final amounts")
 
 
+def careful_signals(s, key, n, clients):
+    """n add(1) signals as a careful client sends them: a JSON 503 (the
+    store refused: nothing was recorded) is sent again; a 5xx without the
+    API's JSON body or no answer at all means the responder died under the
+    request (a kill -9 of the daemon in the middle of a log flush leaves
+    the responders blocked until the store's stall watch makes them
+    leave: docs/store.md), and whether it was recorded is unknown, so it
+    is not sent again. (acknowledged, unknown, other answers)."""
+    def one(_):
+        for _attempt in range(50):
+            try:
+                r = signal(s, key, "add", b"1")
+            except OSError:
+                return "unknown"
+            if r.status == 202:
+                return "acked"
+            if r.status == 503 and T.is_error(r, 503) is None:
+                time.sleep(0.1)
+                continue
+            return "unknown" if r.status >= 500 else "other %d" % r.status
+        return "other 503 fifty times"
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        outcomes = list(pool.map(one, range(n)))
+    other = [o for o in outcomes if o.startswith("other")]
+    return outcomes.count("acked"), outcomes.count("unknown"), other
+
+
 def crashes(s):
-    total = 0
+    acked = unknown = 0
     rng = random.Random(int(os.environ.get("TASKHUB_E2E_SEED", "0")) or None)
     for rnd in range(3):
         n = 1500
         with concurrent.futures.ThreadPoolExecutor(1) as bg:
-            fut = bg.submit(many_signals, s, "crash", n, 4)
+            fut = bg.submit(careful_signals, s, "crash", n, 4)
             time.sleep(rng.uniform(0.2, 0.8))
             s.daemon.kill()
-            ok = fut.result()
-        total += ok
-        tap.eq(ok, n, f"round {rnd}: every signal answered 202 while the daemon ran and died")
+            ok, lost_answers, other = fut.result()
+        acked += ok
+        unknown += lost_answers
+        tap.ok(ok + lost_answers == n and not other,
+               f"round {rnd}: every signal acknowledged while the daemon ran and died "
+               f"({lost_answers} answers lost with a responder the stall watch ended)", repr(other[:5]))
         s.daemon.start()
-    got = wait_state(s, "crash", total)
-    tap.eq(got, total, "after 3 kill -9 in the middle of batches: no operation applied twice or lost")
+    deadline = time.monotonic() + SETTLE
+    got = None
+    while time.monotonic() < deadline:
+        st, got = state(s, "crash")
+        if st == 200 and isinstance(got, int) and got >= acked:
+            # Every acknowledged one is in; anything applied twice would
+            # show in a later read too.
+            time.sleep(1.0)
+            got = state(s, "crash")[1]
+            break
+        time.sleep(0.2)
+    tap.ok(isinstance(got, int) and acked <= got <= acked + unknown,
+           "after 3 kill -9 in the middle of batches: no operation applied twice or lost",
+           f"state {got!r}, acknowledged {acked}, outcome unknown {unknown}")
 
 
 def listing(s):
