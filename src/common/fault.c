@@ -26,7 +26,6 @@ static unsigned long fault_nth;   /* 1-based occurrence to fail */
 static int fault_onward;          /* "N+": every occurrence from N on */
 static enum fault_db fault_how;   /* for FAULT_DBWRITE */
 static unsigned long fault_count; /* occurrences of the chosen site so far */
-static int fault_off;             /* fault_enable(0) */
 
 static const char *const fault_site_names[] = {"alloc", "dbwrite", "wake"};
 
@@ -139,25 +138,12 @@ fault_init(void)
 }
 
 int
-fault_active(void)
-{
-	pthread_once(&fault_once, fault_parse);
-	return fault_site_set != -1;
-}
-
-void
-fault_enable(int on)
-{
-	__atomic_store_n(&fault_off, !on, __ATOMIC_SEQ_CST);
-}
-
-int
 fault_hit(enum fault_site site)
 {
 	unsigned long n;
 
 	pthread_once(&fault_once, fault_parse);
-	if (fault_site_set != (int)site || __atomic_load_n(&fault_off, __ATOMIC_RELAXED))
+	if (fault_site_set != (int)site)
 		return 0;
 	n = __atomic_add_fetch(&fault_count, 1, __ATOMIC_RELAXED);
 	if (n != fault_nth && !(fault_onward && n > fault_nth))

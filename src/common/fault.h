@@ -53,16 +53,9 @@ enum fault_db {
 int fault_hit(enum fault_site site);
 /* fault_hit(FAULT_DBWRITE) with the configured way of failing. */
 enum fault_db fault_dbwrite(void);
-/* Stops (on = 0) or resumes counting and injecting in this process, for
- * a test's own checking after the faulty part of its run. */
-void fault_enable(int on);
-/* 1 if a fault is configured for this process. */
-int fault_active(void);
 #else
 #define fault_hit(site) 0
 #define fault_dbwrite() FAULT_DB_NONE
-#define fault_enable(on) ((void)0)
-#define fault_active() 0
 #endif
 
 #endif

@@ -282,25 +282,7 @@ enum store_err
 store_inbox_take(struct store_txn *tx, struct store_hub *h, const char *id, int consume, struct store_event **out,
 		 size_t *n)
 {
-	enum store_err e;
-
-	*out = NULL;
-	*n = 0;
-	if (!ids_instance_valid(id, 1))
-		return STORE_INVALID;
-	if ((e = range_walk(tx, h->inbox, id, 8, 0, SIZE_MAX, out, n, consume, NULL)) != STORE_OK)
-		return e;
-	if (consume) {
-		e = store_ready_del(tx, h, id);
-		if (e == STORE_NOTFOUND)
-			e = STORE_OK;
-	}
-	if (e != STORE_OK) {
-		store_event_free_array(*out, *n);
-		*out = NULL;
-		*n = 0;
-	}
-	return e;
+	return store_inbox_take_n(tx, h, id, SIZE_MAX, consume, out, n);
 }
 
 enum store_err
@@ -316,8 +298,11 @@ store_inbox_take_n(struct store_txn *tx, struct store_hub *h, const char *id, si
 		return STORE_INVALID;
 	if ((e = range_walk(tx, h->inbox, id, 8, 0, max, out, n, consume, NULL)) != STORE_OK)
 		return e;
-	/* Events that arrived after the first max keep the instance ready. */
-	if (consume && (e = range_walk(tx, h->inbox, id, 8, 0, 1, NULL, &rest, 0, NULL)) == STORE_OK && rest == 0) {
+	/* Events that arrived after the first max keep the instance ready
+	 * (with no max, none is left). */
+	if (consume && max != SIZE_MAX)
+		e = range_walk(tx, h->inbox, id, 8, 0, 1, NULL, &rest, 0, NULL);
+	if (consume && e == STORE_OK && rest == 0) {
 		e = store_ready_del(tx, h, id);
 		if (e == STORE_NOTFOUND)
 			e = STORE_OK;

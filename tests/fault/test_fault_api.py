@@ -181,7 +181,7 @@ class Ctx:
         self.t, self.env, self.iid = t, env, iid
 
 
-def judge(tap_ctx, sc, site, n, r, faults, fired, log_before):
+def judge(tap_ctx, sc, site, r, faults, fired, log_before):
     """What is wrong with one faulty request (a list of strings)."""
     t, env = tap_ctx.t, tap_ctx.env
     bad = []
@@ -237,14 +237,14 @@ def sweep_one(tap, t, env, faults, sc, site, budget, serial):
     ctx, r, fired, totals, log_before = run(sweep.HUGE)
     total = totals[0] if totals else 0
     bad = []
-    problems = judge(ctx, sc, site, sweep.HUGE, r, faults, bool(fired), log_before)
+    problems = judge(ctx, sc, site, r, faults, bool(fired), log_before)
     if problems:
         bad.append("N past the end: " + "\n".join(problems))
     runs = 1
     for n in sweep.choose(total, budget):
         ctx, r, fired, _totals, log_before = run(n)
         runs += 1
-        problems = judge(ctx, sc, site, n, r, faults, bool(fired), log_before)
+        problems = judge(ctx, sc, site, r, faults, bool(fired), log_before)
         if problems:
             bad.append("N=%d (fired: %s, answer %d):\n%s" % (n, bool(fired), r.status, "\n".join(problems)))
     # Every request allocates; a start reaches every site (so a responder
